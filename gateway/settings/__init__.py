@@ -1,0 +1,229 @@
+"""Start-up configuration: LiteLLM's config.yaml plus the environment → one frozen Settings."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from . import schema
+from .deployments import ClientsideAuth, Deployment, parse_deployment
+from .errors import ConfigError
+
+__all__ = ["ClientsideAuth", "ConfigError", "Deployment", "Settings", "load_settings"]
+
+_ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str = "<defaults>"
+    base_dir: str | None = None
+    deployments: tuple[Deployment, ...] = ()
+    master_key: str | None = field(default=None, repr=False)
+    database_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)
+    key_header_name: str | None = None
+    key_cache_ttl: float = 60.0
+    max_request_bytes: int = 10 * 1024 * 1024
+    enable_jwt_auth: bool = False
+    jwt_auth: Mapping[str, Any] = field(default_factory=dict)
+    jwt_public_key_urls: tuple[str, ...] = ()
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    custom_auth: str | None = None
+    custom_auth_mode: str = "on"
+    key_rotation_webhook_url: str | None = None
+    key_rotation_webhook_secret: str | None = field(default=None, repr=False)
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def embedded(self) -> bool:
+        """True when running on the embedded default database (SQLite)."""
+        return self.database_url is None or self.database_url.startswith("sqlite")
+
+    def models(self) -> dict[str, tuple[Deployment, ...]]:
+        grouped: dict[str, list[Deployment]] = {}
+        for d in self.deployments:
+            grouped.setdefault(d.model_name, []).append(d)
+        return {name: tuple(ds) for name, ds in grouped.items()}
+
+
+def _resolve(value: Any, key: str, source: str, environ: Mapping[str, str]) -> Any:
+    """Replace every `os.environ/NAME` string, anywhere in the tree, by the variable's value."""
+    if isinstance(value, str):
+        m = _ENV_REF.match(value)
+        if not m:
+            return value
+        name = m.group(1)
+        if name not in environ:
+            raise ConfigError(source, key, f"environment variable {name} is not set")
+        return environ[name]
+    if isinstance(value, dict):
+        return {k: _resolve(v, f"{key}.{k}" if key else str(k), source, environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, f"{key}[{i}]", source, environ) for i, v in enumerate(value)]
+    return value
+
+
+def _read_file(path: str) -> Mapping[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, "<file>", "file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "<file>"
+        raise ConfigError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "<file>", "the top level must be a mapping")
+    return raw
+
+
+def _positive(general: Mapping[str, Any], name: str, default: float, source: str) -> float:
+    value = general.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(source, f"general_settings.{name}", f"must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _database_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _redis_url(environ: Mapping[str, str]) -> str | None:
+    if environ.get("REDIS_URL"):
+        return environ["REDIS_URL"]
+    host = environ.get("REDIS_HOST")
+    if not host:
+        return None
+    password = environ.get("REDIS_PASSWORD")
+    auth = f":{quote(password, safe='')}@" if password else ""
+    return f"redis://{auth}{host}:{environ.get('REDIS_PORT', '6379')}/0"
+
+
+def _general(raw: Mapping[str, Any], source: str, ignored: list[str]) -> dict[str, Any]:
+    general = raw.get("general_settings") or {}
+    if not isinstance(general, dict):
+        raise ConfigError(source, "general_settings", "must be a mapping")
+    for name in general:
+        if name in schema.GENERAL_IGNORED:
+            ignored.append(f"general_settings.{name}")
+        elif name not in schema.GENERAL:
+            raise ConfigError(source, f"general_settings.{name}", "unknown setting")
+    return general
+
+
+def _jwt_auth(general: Mapping[str, Any], source: str) -> dict[str, Any]:
+    jwt_auth = general.get("litellm_jwtauth") or {}
+    if not isinstance(jwt_auth, dict):
+        raise ConfigError(source, "general_settings.litellm_jwtauth", "must be a mapping")
+    for name in jwt_auth:
+        if name not in schema.JWT_AUTH:
+            raise ConfigError(source, f"general_settings.litellm_jwtauth.{name}", "unknown setting")
+    return jwt_auth
+
+
+def _custom_auth_mode(general: Mapping[str, Any], source: str) -> str:
+    settings = general.get("custom_auth_settings") or {}
+    key = "general_settings.custom_auth_settings"
+    if not isinstance(settings, dict):
+        raise ConfigError(source, key, "must be a mapping")
+    for name in settings:
+        if name != "mode":
+            raise ConfigError(source, f"{key}.{name}", "unknown setting")
+    mode = settings.get("mode", "on")
+    if mode is True:  # YAML reads a bare `on` as a boolean
+        mode = "on"
+    elif mode is False:
+        mode = "off"
+    if mode not in schema.CUSTOM_AUTH_MODES:
+        raise ConfigError(source, f"{key}.mode", f"must be one of on, auto, off, got {mode!r}")
+    return mode
+
+
+def load_settings(
+    path: str | None = None,
+    raw: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read config (a file path or an already-parsed mapping) and the environment."""
+    env = dict(os.environ if environ is None else environ)
+    source = path or ("<config>" if raw is not None else "<defaults>")
+    if raw is None:
+        raw = _read_file(path) if path else {}
+    ignored: list[str] = []
+    for name in raw:
+        if name in schema.TOP_LEVEL_IGNORED:
+            ignored.append(name)
+        elif name not in schema.TOP_LEVEL:
+            raise ConfigError(source, name, "unknown top-level section")
+    for name in ("litellm_settings",):
+        section = raw.get(name) or {}
+        if not isinstance(section, dict):
+            raise ConfigError(source, name, "must be a mapping")
+        ignored.extend(f"{name}.{k}" for k in section)
+    extra_env = raw.get("environment_variables") or {}
+    if not isinstance(extra_env, dict):
+        raise ConfigError(source, "environment_variables", "must be a mapping")
+    env.update({str(k): str(v) for k, v in extra_env.items()})
+    resolved = _resolve(dict(raw), "", source, env)
+
+    model_list = resolved.get("model_list") or []
+    if not isinstance(model_list, list):
+        raise ConfigError(source, "model_list", "must be a list")
+    deployments = tuple(parse_deployment(e, i, source, env, ignored) for i, e in enumerate(model_list))
+
+    general = _general(resolved, source, ignored)
+    master_key = general.get("master_key") or env.get("LITELLM_MASTER_KEY") or None
+    if master_key is not None and (not isinstance(master_key, str) or len(master_key) < 8):
+        raise ConfigError(source, "general_settings.master_key", "must be a string of 8 or more characters")
+    header = general.get("litellm_key_header_name")
+    if header is not None and (not isinstance(header, str) or not _HEADER_NAME.match(header)):
+        raise ConfigError(source, "general_settings.litellm_key_header_name", "must be an HTTP header name")
+    database_url = general.get("database_url") or env.get("DATABASE_URL")
+    if database_url is not None and not isinstance(database_url, str):
+        raise ConfigError(source, "general_settings.database_url", "must be a URL string")
+    enable_jwt = general.get("enable_jwt_auth", False)
+    if not isinstance(enable_jwt, bool):
+        raise ConfigError(source, "general_settings.enable_jwt_auth", "must be true or false")
+    custom_auth = general.get("custom_auth")
+    if custom_auth is not None and (not isinstance(custom_auth, str) or "." not in custom_auth):
+        raise ConfigError(source, "general_settings.custom_auth", "must be 'module.function'")
+    urls = tuple(u.strip() for u in env.get("JWT_PUBLIC_KEY_URL", "").split(",") if u.strip())
+
+    return Settings(
+        source=source,
+        base_dir=os.path.dirname(os.path.abspath(path)) if path else None,
+        deployments=deployments,
+        master_key=master_key,
+        database_url=_database_url(database_url),
+        redis_url=_redis_url(env),
+        key_header_name=header,
+        key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),
+        max_request_bytes=int(_positive(general, "max_request_size_mb", 10.0, source) * 1024 * 1024),
+        enable_jwt_auth=enable_jwt,
+        jwt_auth=_jwt_auth(general, source),
+        jwt_public_key_urls=urls,
+        jwt_issuer=env.get("JWT_ISSUER") or None,
+        jwt_audience=env.get("JWT_AUDIENCE") or None,
+        custom_auth=custom_auth,
+        custom_auth_mode=_custom_auth_mode(general, source),
+        key_rotation_webhook_url=general.get("key_rotation_webhook_url"),
+        key_rotation_webhook_secret=general.get("key_rotation_webhook_secret"),
+        ignored=tuple(ignored),
+    )

@@ -1,0 +1,38 @@
+"""Stage 4: authorization, the same for every auth method (route, model; limits later)."""
+
+from __future__ import annotations
+
+from ..auth.principal import Principal
+from ..errors import PermissionDenied
+from .routes import default_routes, is_management, route_allowed
+
+ALL_MODELS = frozenset({"*", "all-proxy-models"})
+
+
+def model_allowed(principal: Principal, model: str) -> bool:
+    models = principal.models
+    return not models or model in models or not ALL_MODELS.isdisjoint(models)
+
+
+def authorize_route(principal: Principal, path: str) -> None:
+    """Raise PermissionDenied unless `principal` may call `path`."""
+    if is_management(path) and not principal.is_admin:
+        raise PermissionDenied(f"Only proxy admins may call {path}.")
+    allowed = principal.allowed_routes or default_routes(principal.role)
+    if not route_allowed(path, allowed):
+        raise PermissionDenied(f"This key may not call {path}.")
+
+
+def authorize_model(principal: Principal, model: str) -> None:
+    if not model_allowed(principal, model):
+        raise PermissionDenied(
+            f"This key may not use model {model!r}. Allowed: {', '.join(principal.models)}.",
+            param="model",
+        )
+
+
+def authorize(principal: Principal, path: str, model: str | None = None) -> None:
+    """The stage's entry: route first, then the model when the request names one."""
+    authorize_route(principal, path)
+    if model is not None:
+        authorize_model(principal, model)

@@ -1,0 +1,139 @@
+"""Typed errors raised where they happen, rendered once into API.md §9's envelope."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """Base of every error a client may see; `status` and `type` pick the table row."""
+
+    status: int = 500
+    type: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
+
+
+class BadRequest(GatewayError):
+    status, type = 400, "invalid_request_error"
+
+
+class AuthError(GatewayError):
+    status, type = 401, "auth_error"
+
+
+class ExpiredKey(GatewayError):
+    status, type = 401, "expired_key"
+
+
+class PermissionDenied(GatewayError):
+    status, type = 403, "permission_denied"
+
+
+class NotFound(GatewayError):
+    status, type = 404, "not_found"
+
+
+class MethodNotAllowed(GatewayError):
+    status, type = 405, "invalid_request_error"
+
+
+class PayloadTooLarge(GatewayError):
+    status, type = 413, "invalid_request_error"
+
+
+class RateLimited(GatewayError):
+    status, type = 429, "rate_limit_error"
+
+
+class BudgetExceeded(GatewayError):
+    status, type = 429, "budget_exceeded"
+
+
+class UpstreamError(GatewayError):
+    status, type = 502, "upstream_error"
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+
+
+class ServiceUnavailable(GatewayError):
+    status, type = 503, "service_unavailable"
+
+
+def envelope(message: str, type_: str, status: int, param: str | None = None) -> bytes:
+    """The one error body of the gateway, as bytes."""
+    return orjson.dumps({"error": {"message": message, "type": type_, "param": param, "code": str(status)}})
+
+
+def error_response(exc: GatewayError) -> Response:
+    resp = Response(
+        envelope(exc.message, exc.type, exc.status, exc.param),
+        status=exc.status,
+        mimetype="application/json",
+    )
+    for name, value in exc.headers.items():
+        resp.headers[name] = value
+    return resp
+
+
+_HTTP_TYPES = {
+    400: BadRequest,
+    401: AuthError,
+    403: PermissionDenied,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+}
+
+
+def _from_http(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    cls = _HTTP_TYPES.get(code)
+    if code == 413:
+        err: GatewayError = PayloadTooLarge("Request body is larger than the gateway accepts.")
+    elif code == 404:
+        err = NotFound("Route not found.")
+    elif code == 405:
+        err = MethodNotAllowed("Method not allowed for this route.")
+    elif cls is not None:
+        err = cls(exc.description or exc.name)
+    else:
+        err = GatewayError(exc.description or exc.name, status=code)
+        err.type = "invalid_request_error" if code < 500 else "internal_error"
+    resp = error_response(err)
+    if code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return error_response(GatewayError("Internal server error."))
+
+
+def init_app(app: Flask) -> None:
+    """Every error leaves the app as JSON in one envelope; never an HTML page."""
+    app.register_error_handler(GatewayError, error_response)
+    app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(Exception, _unexpected)

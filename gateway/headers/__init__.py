@@ -1,0 +1,82 @@
+"""Stage 1: which request header holds the caller's credential (API.md §3, first present wins)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import AuthError
+
+# (WSGI environ key, header as clients spell it, whether `Bearer ` is required/stripped)
+_TABLE: tuple[tuple[str, str, str], ...] = (
+    ("HTTP_X_LITELLM_API_KEY", "x-litellm-api-key", "optional"),
+    ("HTTP_AUTHORIZATION", "Authorization", "required"),
+    ("HTTP_API_KEY", "API-Key", "raw"),
+    ("HTTP_X_API_KEY", "x-api-key", "raw"),
+    ("HTTP_X_GOOG_API_KEY", "x-goog-api-key", "raw"),
+    ("HTTP_OCP_APIM_SUBSCRIPTION_KEY", "Ocp-Apim-Subscription-Key", "raw"),
+)
+
+MALFORMED = "Malformed API Key passed in. Ensure Key has `Bearer ` prefix."
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A secret as presented by the client; `hash` is its SHA-256 hex, the only form stored."""
+
+    value: str = field(repr=False)
+    header: str
+    hash: str
+
+    @property
+    def masked(self) -> str:
+        return mask(self.value)
+
+
+def mask(secret: str) -> str:
+    """What may appear of a secret in a message or a log line: `sk-...` and its last four."""
+    if secret.startswith("sk-") and len(secret) >= 11:
+        return "sk-..." + secret[-4:]
+    return "<redacted>"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def header_table(custom_header: str | None) -> tuple[tuple[str, str, str], ...]:
+    """The priority table for this config: the configured header (if any) goes first."""
+    if not custom_header:
+        return _TABLE
+    key = "HTTP_" + custom_header.upper().replace("-", "_")
+    return ((key, custom_header, "optional"), *(row for row in _TABLE if row[0] != key))
+
+
+def _strip_bearer(value: str) -> str | None:
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    return token or None
+
+
+def read_credential(environ: Mapping[str, Any], table: tuple[tuple[str, str, str], ...]) -> Credential | None:
+    """The first credential present in `environ` by `table`'s order; None if there is none."""
+    for env_key, header, mode in table:
+        value = environ.get(env_key)
+        if not value:
+            continue
+        value = value.strip()
+        if mode == "required":
+            token = _strip_bearer(value)
+            if token is None:
+                raise AuthError(MALFORMED)
+            value = token
+        elif mode == "optional" and value[:7].lower() == "bearer ":
+            value = value[7:].strip()
+        if not value:
+            raise AuthError(MALFORMED)
+        return Credential(value=value, header=header, hash=hash_secret(value))
+    return None

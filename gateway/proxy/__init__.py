@@ -1,0 +1,54 @@
+"""The OpenAI-compatible client endpoints: auth in before_request, then body → authz → upstream."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from ..auth import authenticate
+from ..authz import authorize_model, authorize_route, model_allowed
+from .forward import forward
+from .intent import read_intent
+from .router import Router
+from .upstream import UpstreamClient
+
+bp = Blueprint("proxy", __name__)
+
+OPS = ("/chat/completions", "/completions", "/embeddings")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    # Deny by default: nothing in this blueprint runs for a caller the chain did not accept,
+    # and no body is read for a caller that may not call the route at all.
+    principal = authenticate(request)
+    authorize_route(principal, request.path)
+    g.principal = principal
+
+
+def _completion() -> Response:
+    ext = current_app.extensions
+    intent = read_intent(request)
+    targets = ext["gateway.router"].candidates(intent.model)
+    authorize_model(g.principal, intent.model)
+    return forward(intent, targets, ext["gateway.upstream"])
+
+
+def _models() -> Response:
+    principal = g.principal
+    names = [n for n in current_app.extensions["gateway.router"].model_names() if model_allowed(principal, n)]
+    data = [{"id": n, "object": "model", "created": 1677610602, "owned_by": "openai"} for n in names]
+    return current_app.json.response({"object": "list", "data": data})
+
+
+for _path in OPS:
+    for _prefix in ("", "/v1"):
+        bp.add_url_rule(_prefix + _path, f"op{_prefix}{_path}", _completion, methods=["POST"])
+bp.add_url_rule("/models", "models", _models, methods=["GET"])
+bp.add_url_rule("/v1/models", "v1_models", _models, methods=["GET"])
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["gateway.settings"]
+    app.extensions["gateway.router"] = Router(settings.deployments)
+    app.extensions["gateway.upstream"] = UpstreamClient()
+    app.register_blueprint(bp)

@@ -1,0 +1,116 @@
+"""`mock_response` (a LiteLLM feature): answers from config with no upstream, streaming too."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Iterator
+
+import orjson
+from flask import Response
+
+from .intent import RequestIntent
+
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def _prompt_tokens(intent: RequestIntent) -> int:
+    body = intent.body
+    parts = [m.get("content") for m in body.get("messages") or [] if isinstance(m, dict)]
+    parts.append(body.get("prompt"))
+    parts.append(body.get("input"))
+    text = " ".join(p for p in parts if isinstance(p, str))
+    return _tokens(text) if text else 1
+
+
+def _usage(intent: RequestIntent, content: str) -> dict[str, int]:
+    p, c = _prompt_tokens(intent), _tokens(content)
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+
+def _embedding(text: str) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(b / 255.0, 6) for b in digest[:8]]
+
+
+def _chunk(base: dict, delta: dict, finish: str | None) -> bytes:
+    body = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+def _stream(intent: RequestIntent, content: str) -> Iterator[bytes]:
+    base = {
+        "id": f"chatcmpl-mock-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": intent.model,
+    }
+    chat = intent.op == "chat/completions"
+    if chat:
+        yield _chunk(base, {"role": "assistant", "content": ""}, None)
+    for word in _WORDS.findall(content):
+        if chat:
+            yield _chunk(base, {"content": word}, None)
+        else:
+            event = {
+                **base,
+                "object": "text_completion",
+                "choices": [{"index": 0, "text": word, "finish_reason": None}],
+            }
+            yield b"data: " + orjson.dumps(event) + b"\n\n"
+    yield _chunk(base, {}, "stop")
+    options = intent.body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        yield (b"data: " + orjson.dumps({**base, "choices": [], "usage": _usage(intent, content)}) + b"\n\n")
+    yield b"data: [DONE]\n\n"
+
+
+def respond(intent: RequestIntent, content: str) -> Response:
+    """An OpenAI-shaped answer whose text is `content`."""
+    if intent.op == "embeddings":
+        inputs = intent.body.get("input")
+        items = inputs if isinstance(inputs, list) else [inputs]
+        data = [
+            {"object": "embedding", "index": i, "embedding": _embedding(str(item))}
+            for i, item in enumerate(items)
+        ]
+        p = _prompt_tokens(intent)
+        body = {
+            "object": "list",
+            "data": data,
+            "model": intent.model,
+            "usage": {"prompt_tokens": p, "total_tokens": p},
+        }
+        return Response(orjson.dumps(body), mimetype="application/json")
+    if intent.stream:
+        return Response(
+            _stream(intent, content),
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
+    created = int(time.time())
+    if intent.op == "completions":
+        choice = {"index": 0, "text": content, "finish_reason": "stop", "logprobs": None}
+        obj, prefix = "text_completion", "cmpl"
+    else:
+        choice = {
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop",
+        }
+        obj, prefix = "chat.completion", "chatcmpl"
+    body = {
+        "id": f"{prefix}-mock-{uuid.uuid4().hex[:12]}",
+        "object": obj,
+        "created": created,
+        "model": intent.model,
+        "choices": [choice],
+        "usage": _usage(intent, content),
+    }
+    return Response(orjson.dumps(body), mimetype="application/json")

@@ -1,0 +1,203 @@
+"""A real OpenAI-compatible HTTP server on loopback, recording what it receives.
+
+Streams are sent with chunked transfer encoding, one SSE event per chunk, so a test can hold
+the stream open (`gate`) and see whether the first event reaches the client meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Behaviour:
+    status: int = 200
+    error_body: bytes | None = None  # with status >= 400
+    content_type: str = "application/json"
+    delay: float = 0.0  # before the response head
+    chunks: int = 3  # stream events before [DONE]
+    chunk_interval: float = 0.0
+    gate: threading.Event | None = None  # stream waits on it after the first event
+    send_done: bool = True
+    endless: bool = False  # stream until the client goes away
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # or every response waits out the client's delayed ACK
+    server: _Server
+
+    def log_message(self, *args: Any) -> None:  # keep pytest output quiet
+        pass
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = b""
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self) -> None:
+        self._send(200, b'{"object":"list","data":[]}')
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        fake = self.server.fake
+        received = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        fake.received.append(received)
+        b = fake.behaviour
+        if b.delay:
+            time.sleep(b.delay)
+        if b.status >= 400:
+            self._send(
+                b.status,
+                b.error_body
+                or b'{"error":{"message":"upstream says no","type":"invalid_request_error","code":"bad"}}',
+                b.content_type,
+            )
+            return
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            payload = {}
+        if payload.get("stream"):
+            self._stream(payload, b)
+        else:
+            self._send(200, json.dumps(self._completion(payload, b)).encode())
+
+    def _completion(self, payload: dict, b: Behaviour) -> dict:
+        model = payload.get("model")
+        if self.path.endswith("/embeddings"):
+            return {
+                "object": "list",
+                "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+                "model": model,
+                "usage": {"prompt_tokens": 3, "total_tokens": 3},
+            }
+        return {
+            "id": "chatcmpl-upstream",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": f"upstream {self.server.fake.name} answers",
+                    },
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": b.usage,
+        }
+
+    def _send(self, status: int, data: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _stream(self, payload: dict, b: Behaviour) -> None:
+        fake = self.server.fake
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            i = 0
+            while b.endless or i < b.chunks:
+                event = {
+                    "id": "chatcmpl-upstream",
+                    "object": "chat.completion.chunk",
+                    "model": payload.get("model"),
+                    "choices": [{"index": 0, "delta": {"content": f"tok{i} "}, "finish_reason": None}],
+                }
+                self._chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
+                if i == 0 and b.gate is not None:
+                    fake.first_chunk_sent.set()
+                    b.gate.wait(10)
+                if b.chunk_interval:
+                    time.sleep(b.chunk_interval)
+                i += 1
+            final = {
+                "id": "chatcmpl-upstream",
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+            self._chunk(b"data: " + json.dumps(final).encode() + b"\n\n")
+            if (payload.get("stream_options") or {}).get("include_usage"):
+                self._chunk(
+                    b"data: "
+                    + json.dumps({"id": "chatcmpl-upstream", "choices": [], "usage": b.usage}).encode()
+                    + b"\n\n"
+                )
+            if b.send_done:
+                self._chunk(b"data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            fake.stream_finished.set()
+        except (BrokenPipeError, ConnectionResetError):
+            fake.client_gone.set()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    fake: FakeUpstream
+
+
+class FakeUpstream:
+    def __init__(self, name: str = "A") -> None:
+        self.name = name
+        self.received: list[Received] = []
+        self.behaviour = Behaviour()
+        self.first_chunk_sent = threading.Event()
+        self.stream_finished = threading.Event()
+        self.client_gone = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeUpstream:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.behaviour.gate is not None:
+            self.behaviour.gate.set()
+        self._server.shutdown()
+        self._server.server_close()

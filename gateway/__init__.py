@@ -1,0 +1,57 @@
+"""The gateway's app factory: a table of contents of the request path, one init_app per stage."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import auth, database, errors, extensions, health, logs, proxy
+from .auth.links import build_links
+from .settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _settings(config: Mapping[str, Any]) -> Settings:
+    if "GATEWAY_SETTINGS" in config:
+        return config["GATEWAY_SETTINGS"]
+    return load_settings(
+        path=config.get("CONFIG_FILE_PATH") or os.environ.get("CONFIG_FILE_PATH") or None,
+        raw=config.get("GATEWAY_CONFIG"),
+        environ=config.get("GATEWAY_ENV"),
+    )
+
+
+def report_ignored(settings: Settings) -> None:
+    if settings.ignored:
+        log.warning(
+            "%s: ignoring LiteLLM settings this gateway does not implement: %s",
+            settings.source,
+            ", ".join(settings.ignored),
+        )
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the WSGI app. `config` overrides Flask config; tests pass GATEWAY_CONFIG/GATEWAY_ENV."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("GATEWAY_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    settings = _settings(config)
+    app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.extensions["gateway.settings"] = settings
+    if not os.environ.get("GATEWAY_CONFIG_REPORTED"):
+        report_ignored(settings)
+
+    logs.init_app(app)
+    errors.init_app(app)
+    extensions.init_app(app, settings)
+    database.init_app(app)
+    auth.init_app(app, build_links(app))
+    proxy.init_app(app)
+    health.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Operator commands: `gateway run` (console script) and the `flask ...` groups."""

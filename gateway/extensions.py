@@ -1,0 +1,76 @@
+"""The process-wide singletons (database, migrations, Redis), bound to an app in init_app."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import redis
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+from .settings import Settings
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+# Redis is a cache and a bus here: a slow Redis must cost milliseconds, never seconds.
+REDIS_SOCKET_TIMEOUT = 0.5
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_timeout": 5,
+        "pool_recycle": 1800,
+        # A dead database must fail a request in seconds, not hang it.
+        "connect_args": {"connect_timeout": 3},
+    }
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    url = settings.database_url or "sqlite:///" + os.path.join(app.instance_path, "gateway.db")
+    if url.startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=url.startswith("sqlite"))
+    if url.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    app.extensions["redis"] = (
+        redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_SOCKET_TIMEOUT,
+            socket_connect_timeout=REDIS_SOCKET_TIMEOUT,
+            health_check_interval=30,
+        )
+        if settings.redis_url
+        else None
+    )
+
+
+def get_redis(app: Flask) -> redis.Redis | None:
+    """The app's Redis client (pooled, fork-safe: redis-py resets its pool in a new pid)."""
+    return app.extensions.get("redis")

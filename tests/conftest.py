@@ -22,7 +22,7 @@ from tests.support.upstream import FakeUpstream
 MASTER = "sk-test-master-key-0001"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_TEST_DB = 11
+REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "11"))  # parallel runs use distinct dbs
 
 
 def auth(key: str = MASTER) -> dict[str, str]:

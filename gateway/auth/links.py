@@ -7,6 +7,7 @@ from flask import Flask
 from ..extensions import db
 from . import Authenticator
 from .master import MasterKeyAuthenticator, bootstrap_hash
+from .virtual_key import VirtualKeyAuthenticator
 
 
 def build_links(app: Flask) -> list[Authenticator]:
@@ -14,4 +15,4 @@ def build_links(app: Flask) -> list[Authenticator]:
     with app.app_context():
         master_hash = bootstrap_hash(settings)
         db.session.remove()
-    return [MasterKeyAuthenticator(master_hash)]
+    return [MasterKeyAuthenticator(master_hash), VirtualKeyAuthenticator()]

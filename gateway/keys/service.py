@@ -65,13 +65,13 @@ def _writing() -> Iterator[None]:
         raise BadRequest("This key already exists.", param="key") from None
 
 
-def _commit(*tokens: str, follow: str | None = None) -> None:
+def _commit(*tokens: str, follow: str | None = None, created: str | None = None) -> None:
     """Commit, then invalidate every cached record that changed (`follow`'s deprecated hashes too)."""
     with _writing():
         db.session.flush()
         stale = [*tokens, *(_successors_of(follow) if follow else ())]
         db.session.commit()
-    keycache.invalidate(stale)
+    keycache.invalidate(stale, created=[created] if created else [])
 
 
 def _successors_of(token: str) -> list[str]:
@@ -102,7 +102,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     _apply(row, values)
     db.session.add(row)
     _audit(actor, "generate", row.token, fields=sorted(values))
-    _commit(row.token)  # also clears a negative cache entry for an imported key
+    _commit(row.token, created=row.token)  # also clears a negative entry for an imported key
     return {**key_view(row), "key": plaintext}
 
 
@@ -154,7 +154,7 @@ def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
             DeprecatedToken(token=old, new_token=new, revoke_at=utcnow() + grace, created_at=utcnow())
         )
     _audit(actor, "regenerate", old, new_token=new, grace_seconds=int(grace.total_seconds()))
-    _commit(old, new, follow=new)
+    _commit(old, new, follow=new, created=new)
     return {**key_view(row), "key": plaintext}
 
 

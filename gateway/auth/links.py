@@ -6,13 +6,20 @@ from flask import Flask
 
 from ..extensions import db
 from . import Authenticator
+from .custom import CustomAuthenticator, load_custom_auth
 from .master import MasterKeyAuthenticator, bootstrap_hash
 from .virtual_key import VirtualKeyAuthenticator
 
 
 def build_links(app: Flask) -> list[Authenticator]:
     settings = app.extensions["gateway.settings"]
+    links: list[Authenticator] = []
+    # Loaded first, so a bad custom_auth stops start-up before anything is written.
+    if settings.custom_auth and settings.custom_auth_mode != "off":
+        links.append(CustomAuthenticator(load_custom_auth(settings), settings.custom_auth_mode))
     with app.app_context():
         master_hash = bootstrap_hash(settings)
         db.session.remove()
-    return [MasterKeyAuthenticator(master_hash), VirtualKeyAuthenticator()]
+    links.append(MasterKeyAuthenticator(master_hash))
+    links.append(VirtualKeyAuthenticator())
+    return links

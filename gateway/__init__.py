@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, auth, cli, database, errors, extensions, health, keycache, logs, proxy
+from . import admin, auth, cli, database, errors, extensions, health, keycache, logs, metrics, proxy
 from .auth.links import build_links
 from .settings import Settings, load_settings
 
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     errors.init_app(app)
     extensions.init_app(app, settings)
+    metrics.init_app(app)
     database.init_app(app)
     keycache.init_app(app)
     auth.init_app(app, build_links(app))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from urllib3 import PoolManager, Timeout
 from urllib3.exceptions import (
@@ -15,8 +16,11 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 
 from ..errors import UpstreamError, UpstreamTimeout
+from ..metrics.registry import UPSTREAM_LATENCY
 
 log = logging.getLogger(__name__)
+
+_OK, _TIMEOUT, _ERROR = (UPSTREAM_LATENCY.labels(o) for o in ("ok", "timeout", "error"))
 
 CONNECT_TIMEOUT = 10.0
 
@@ -47,9 +51,11 @@ class UpstreamClient:
     def send(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float, stream: bool
     ) -> BaseHTTPResponse:
-        """POST `body`; ConnectFailed if nothing was sent, UpstreamError/UpstreamTimeout after."""
+        """POST `body`; ConnectFailed if nothing was sent, UpstreamError/UpstreamTimeout after.
+        The time to the response head is observed in gateway_upstream_latency_seconds."""
+        start = time.perf_counter()
         try:
-            return self._manager().urlopen(
+            resp = self._manager().urlopen(
                 "POST",
                 url,
                 body=body,
@@ -61,16 +67,22 @@ class UpstreamClient:
                 decode_content=False,
             )
         except NewConnectionError:
+            _ERROR.observe(time.perf_counter() - start)
             log.warning("upstream unreachable: %s", url.split("?")[0])
             raise ConnectFailed(timed_out=False) from None
         except ConnectTimeoutError:
+            _TIMEOUT.observe(time.perf_counter() - start)
             log.warning("upstream connect timed out: %s", url.split("?")[0])
             raise ConnectFailed(timed_out=True) from None
         except ReadTimeoutError:
+            _TIMEOUT.observe(time.perf_counter() - start)
             raise UpstreamTimeout(f"The upstream did not answer within {timeout:g} s.") from None
         except HTTPError as exc:
+            _ERROR.observe(time.perf_counter() - start)
             log.warning("upstream failed: %s: %s", url.split("?")[0], type(exc).__name__)
             raise UpstreamError("The upstream connection failed before a response.") from None
+        _OK.observe(time.perf_counter() - start)
+        return resp
 
     def clear(self) -> None:
         if self._pool is not None:

@@ -41,6 +41,7 @@ class Settings:
     custom_auth_mode: str = "on"
     key_rotation_webhook_url: str | None = None
     key_rotation_webhook_secret: str | None = field(default=None, repr=False)
+    metrics_require_auth: bool = False
     ignored: tuple[str, ...] = ()
 
     @property
@@ -172,11 +173,10 @@ def load_settings(
             ignored.append(name)
         elif name not in schema.TOP_LEVEL:
             raise ConfigError(source, name, "unknown top-level section")
-    for name in ("litellm_settings",):
-        section = raw.get(name) or {}
-        if not isinstance(section, dict):
-            raise ConfigError(source, name, "must be a mapping")
-        ignored.extend(f"{name}.{k}" for k in section)
+    litellm_settings = raw.get("litellm_settings") or {}
+    if not isinstance(litellm_settings, dict):
+        raise ConfigError(source, "litellm_settings", "must be a mapping")
+    ignored.extend(f"litellm_settings.{k}" for k in litellm_settings if k not in schema.LITELLM_SETTINGS)
     extra_env = raw.get("environment_variables") or {}
     if not isinstance(extra_env, dict):
         raise ConfigError(source, "environment_variables", "must be a mapping")
@@ -189,6 +189,11 @@ def load_settings(
     deployments = tuple(parse_deployment(e, i, source, env, ignored) for i, e in enumerate(model_list))
 
     general = _general(resolved, source, ignored)
+    metrics_auth = (resolved.get("litellm_settings") or {}).get("require_auth_for_metrics_endpoint", False)
+    if not isinstance(metrics_auth, bool):
+        raise ConfigError(
+            source, "litellm_settings.require_auth_for_metrics_endpoint", "must be true or false"
+        )
     master_key = general.get("master_key") or env.get("LITELLM_MASTER_KEY") or None
     if master_key is not None and (not isinstance(master_key, str) or len(master_key) < 8):
         raise ConfigError(source, "general_settings.master_key", "must be a string of 8 or more characters")
@@ -225,5 +230,6 @@ def load_settings(
         custom_auth_mode=_custom_auth_mode(general, source),
         key_rotation_webhook_url=general.get("key_rotation_webhook_url"),
         key_rotation_webhook_secret=general.get("key_rotation_webhook_secret"),
+        metrics_require_auth=metrics_auth,
         ignored=tuple(ignored),
     )

@@ -122,6 +122,7 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     for app in apps:
         app.extensions["gateway.upstream"].clear()
         app.extensions["gateway.keycache"].close()
+        app.extensions["gateway.usage"].close()
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].close()
         with app.app_context():

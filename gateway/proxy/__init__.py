@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from .. import usage
 from ..auth import authenticate
 from ..authz import authorize_model, authorize_route, model_allowed
+from ..errors import GatewayError
 from .clientside import refuse_forbidden
 from .forward import forward
 from .intent import read_intent
@@ -32,7 +34,14 @@ def _completion() -> Response:
     refuse_forbidden(intent.body)
     targets = ext["gateway.router"].candidates(intent.model)
     authorize_model(g.principal, intent.model)
-    return forward(intent, targets, ext["gateway.upstream"])
+    meter = usage.start(g.principal, intent.model)
+    try:
+        resp = forward(intent, targets, ext["gateway.upstream"], meter)
+    except GatewayError as exc:
+        meter.finish(exc.status)
+        raise
+    resp.headers["X-Request-Id"] = meter.request_id
+    return resp
 
 
 def _models() -> Response:

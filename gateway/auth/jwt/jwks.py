@@ -4,7 +4,6 @@ the IdP is down."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -12,28 +11,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import orjson
 import redis
 from joserfc.jwk import Key
 
 from ...errors import ServiceUnavailable
-from .fetch import Fetcher, FetchError, KeyRing, parse_jwks
+from .fetch import Fetcher, FetchError, KeyRing
+from .shared import SharedCopies
 
 log = logging.getLogger(__name__)
 
 REFETCH_INTERVAL = 10.0  # an unknown kid re-fetches a URL at most this often
 MAX_STALE = 3600.0  # how long past its TTL the last good set is served while the IdP is down
-LOCK_WAIT = 30.0  # longer than a whole fetch (discovery and set, each with its timeouts)
-REDIS_WARN_EVERY = 60.0
+LOCK_WAIT = 45.0  # longer than a whole fetch: discovery and set, each with its connect, read and total limits
 UNAVAILABLE = "JWT signing keys are unavailable: the identity provider cannot be reached."
 
 
 class UnknownKey(Exception):
     """No usable key for the token's `kid`, after the re-fetch that was allowed."""
-
-
-def redis_key(url: str) -> str:
-    return "gw:jwks:" + hashlib.sha256(url.encode()).hexdigest()
 
 
 @dataclass(eq=False)
@@ -63,14 +57,14 @@ class JwksStore:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
-        self.redis = redis_client
+        # Kept in Redis past the TTL, so a process started while the IdP is down still gets a set.
+        self.shared = SharedCopies(redis_client, ttl + max_stale, monotonic)
         self.fetcher = fetcher or Fetcher()
         self.refetch_interval = refetch_interval
         self.max_stale = max_stale
         self.clock = clock
         self.monotonic = monotonic
         self._entries = tuple(_Entry(url) for url in urls)
-        self._redis_warned = float("-inf")
         self._pid = os.getpid()
 
     # -- lookup ----------------------------------------------------------------------------------
@@ -159,9 +153,8 @@ class JwksStore:
             return False
         finally:
             entry.fetches += 1
-        fetched_at = self.clock()
-        entry.ring, entry.fetched_at = ring, fetched_at
-        self._to_redis(entry.url, ring, fetched_at)
+        entry.ring, entry.fetched_at = ring, self.clock()
+        self.shared.write(entry.url, ring, entry.fetched_at)
         return True
 
     def refresh_all(self) -> dict[str, bool]:
@@ -179,42 +172,11 @@ class JwksStore:
             entry.lock = threading.Lock()
         self._pid = os.getpid()
 
-    # -- Redis -----------------------------------------------------------------------------------
-
     def _from_redis(self, entry: _Entry) -> bool:
         """Adopt the shared copy if it is newer than this process's."""
-        if self.redis is None:
+        newer_than = entry.fetched_at if entry.ring is not None else None
+        found = self.shared.read(entry.url, newer_than, self.clock())
+        if found is None:
             return False
-        try:
-            raw = self.redis.get(redis_key(entry.url))
-        except redis.RedisError as exc:
-            self._redis_failed("read", exc)
-            return False
-        if raw is None:
-            return False
-        try:
-            data = orjson.loads(raw)
-            fetched_at = min(float(data["fetched_at"]), self.clock())  # another host's clock may run ahead
-            if entry.ring is not None and fetched_at <= entry.fetched_at:
-                return False
-            ring = parse_jwks(data["jwks"])
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, FetchError) as exc:
-            log.warning("JWKS copy in Redis for %s is unreadable, ignored: %s", entry.url, exc)
-            return False
-        entry.ring, entry.fetched_at = ring, fetched_at
+        entry.ring, entry.fetched_at = found
         return True
-
-    def _to_redis(self, url: str, ring: KeyRing, fetched_at: float) -> None:
-        if self.redis is None:
-            return
-        value = orjson.dumps({"url": url, "fetched_at": fetched_at, "jwks": ring.document})
-        try:
-            self.redis.set(redis_key(url), value, ex=max(1, int(self.ttl + self.max_stale)))
-        except redis.RedisError as exc:
-            self._redis_failed("write", exc)
-
-    def _redis_failed(self, what: str, exc: Exception) -> None:
-        now = self.monotonic()
-        if now - self._redis_warned >= REDIS_WARN_EVERY:  # a Redis outage is one line a minute
-            self._redis_warned = now
-            log.warning("JWKS: Redis %s failed, skipping the shared copy: %s", what, exc)

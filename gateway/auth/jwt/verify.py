@@ -68,7 +68,7 @@ class Verifier:
             options["iss"] = {"essential": True, "value": settings.issuer}
         if settings.audience is not None:
             options["aud"] = {"essential": True, "value": settings.audience}
-        self.claims = jwt.JWTClaimsRegistry(leeway=settings.leeway, **options)
+        self.claims_registry = jwt.JWTClaimsRegistry(leeway=settings.leeway, **options)
 
     def _key(self, obj: Any) -> Key:
         """Called by joserfc once the algorithm passed the allow-list: pick the key by `kid`."""
@@ -104,7 +104,7 @@ class Verifier:
         except (JoseError, ValueError, TypeError):
             raise AuthError("JWT is malformed") from None
         try:
-            self.claims.validate(claims)
+            self.claims_registry.validate(claims)
         except ExpiredTokenError:
             raise ExpiredKey("JWT has expired") from None
         except MissingClaimError as exc:

@@ -10,7 +10,8 @@ import pytest
 import redis as redis_lib
 
 from gateway.auth.jwt.fetch import Fetcher
-from gateway.auth.jwt.jwks import JwksStore, UnknownKey, redis_key
+from gateway.auth.jwt.jwks import JwksStore, UnknownKey
+from gateway.auth.jwt.shared import redis_key
 from gateway.errors import ServiceUnavailable
 from tests.auth.jwt.conftest import bearer
 from tests.support.idp import DISCOVERY_PATH
@@ -31,13 +32,20 @@ class Clock:
 
 
 class CountingRedis:
-    def __init__(self, url: str) -> None:
-        self.real = redis_lib.Redis.from_url(url)
+    def __init__(self, real: redis_lib.Redis) -> None:
+        self.real = real
         self.calls = 0
 
     def __getattr__(self, name: str):
         self.calls += 1
         return getattr(self.real, name)
+
+
+@pytest.fixture
+def shared(redis_url: str):
+    client = redis_lib.Redis.from_url(redis_url)
+    yield client
+    client.close()
 
 
 def store_for(url: str, clock: Clock, ttl: float = 600.0, **kw) -> JwksStore:
@@ -66,8 +74,8 @@ def test_two_urls_with_the_first_down_accepts_tokens_from_the_second(gateway, id
 
 def test_idp_down_with_no_copy_is_503(gateway):
     client = gateway(urls=[f"http://127.0.0.1:{closed_port()}/certs"]).test_client()
-    idp_token = "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzMjU2LTEifQ.eyJzdWIiOiJ4In0.c2ln"
-    resp = client.get("/v1/models", headers=bearer(idp_token))
+    token = "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzMjU2LTEifQ.eyJzdWIiOiJ4In0.c2ln"  # RS256, kid rs256-1
+    resp = client.get("/v1/models", headers=bearer(token))
     assert resp.status_code == 503 and resp.json["error"]["type"] == "service_unavailable"
 
 
@@ -184,9 +192,9 @@ def test_failed_renewal_is_retried_at_most_once_per_interval(idp, keys):
     assert idp.certs_fetches == 2
 
 
-def test_cached_set_verifies_with_no_idp_and_no_redis_call(idp, keys, redis_url):
+def test_cached_set_verifies_with_no_idp_and_no_redis_call(idp, keys, shared):
     clock = Clock()
-    counting = CountingRedis(redis_url)
+    counting = CountingRedis(shared)
     store = store_for(idp.jwks_url, clock, redis_client=counting)
     store.key_for(keys.rs256.kid)
     fetches, calls = idp.certs_fetches, counting.calls
@@ -197,21 +205,20 @@ def test_cached_set_verifies_with_no_idp_and_no_redis_call(idp, keys, redis_url)
     assert (idp.certs_fetches, counting.calls) == (fetches, calls)
 
 
-def test_second_process_takes_the_set_from_redis_not_the_idp(gateway, idp, redis_url):
+def test_second_process_takes_the_set_from_redis_not_the_idp(gateway, idp, redis_url, shared):
     first = gateway(env={"REDIS_URL": redis_url}).test_client()
     second = gateway(env={"REDIS_URL": redis_url}).test_client()
     assert first.get("/v1/models", headers=bearer(idp.token())).status_code == 200
     assert second.get("/v1/models", headers=bearer(idp.token())).status_code == 200
     assert idp.certs_fetches == 1
-    ttl = redis_lib.Redis.from_url(redis_url).ttl(redis_key(idp.jwks_url))
+    ttl = shared.ttl(redis_key(idp.jwks_url))
     assert 600 < ttl <= 600 + 3600
 
 
-def test_process_finds_a_rotated_key_that_another_process_put_in_redis(idp, keys, redis_url):
+def test_process_finds_a_rotated_key_that_another_process_put_in_redis(idp, keys, shared):
     clock = Clock()
-    client = redis_lib.Redis.from_url(redis_url)
-    first = store_for(idp.jwks_url, clock, redis_client=client)
-    second = store_for(idp.jwks_url, clock, redis_client=client)
+    first = store_for(idp.jwks_url, clock, redis_client=shared)
+    second = store_for(idp.jwks_url, clock, redis_client=shared)
     second.key_for(keys.rs256.kid)
     idp.rotate(keys.rs256_next)
     clock.advance(1)
@@ -225,22 +232,22 @@ def test_redis_down_is_skipped_and_warned_once_not_per_request(idp, keys, caplog
     clock = Clock()
     dead = redis_lib.Redis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=0.5)
     store = store_for(idp.jwks_url, clock, ttl=0.0, redis_client=dead)
-    with caplog.at_level(logging.WARNING, logger="gateway.auth.jwt.jwks"):
+    with caplog.at_level(logging.WARNING, logger="gateway.auth.jwt"):
         for _ in range(5):
             assert store.key_for(keys.rs256.kid) is not None
             clock.advance(11)
+    dead.close()
     assert idp.certs_fetches == 5
     assert caplog.text.count("Redis") == 1
 
 
-def test_refresh_all_fetches_every_url_and_shares_the_sets(idp, keys, redis_url):
+def test_refresh_all_fetches_every_url_and_shares_the_sets(idp, keys, shared):
     clock = Clock()
     down = f"http://127.0.0.1:{closed_port()}/certs"
-    client = redis_lib.Redis.from_url(redis_url)
-    store = JwksStore((idp.jwks_url, down), 600.0, client, clock=clock, monotonic=clock)
+    store = JwksStore((idp.jwks_url, down), 600.0, shared, clock=clock, monotonic=clock)
     assert store.refresh_all() == {idp.jwks_url: True, down: False}
     assert store.refresh_all() == {idp.jwks_url: True, down: False}
-    assert idp.certs_fetches == 2 and client.exists(redis_key(idp.jwks_url))
+    assert idp.certs_fetches == 2 and shared.exists(redis_key(idp.jwks_url))
     assert store.key_for(keys.es256.kid) is not None and idp.certs_fetches == 2
 
 

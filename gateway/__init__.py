@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, database, errors, extensions, health, logs, proxy
+from . import admin, auth, cli, database, errors, extensions, health, keycache, logs, proxy
 from .auth.links import build_links
 from .settings import Settings, load_settings
 
@@ -51,7 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     extensions.init_app(app, settings)
     database.init_app(app)
+    keycache.init_app(app)
     auth.init_app(app, build_links(app))
     proxy.init_app(app)
+    admin.init_app(app)
     health.init_app(app)
+    cli.init_app(app)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from flask import Flask
 
 from . import create_app
-from .settings import ConfigError
+from .settings import ConfigError, load_settings
 
 
 def make_app() -> Flask:
@@ -17,3 +18,21 @@ def make_app() -> Flask:
         print(str(exc), file=sys.stderr, flush=True)
         # 3 is gunicorn's "worker failed to boot": the arbiter stops instead of respawning.
         raise SystemExit(3) from None
+
+
+def check_config() -> int:
+    """Validate the config the way start-up will (settings, custom auth), without a database."""
+    try:
+        settings = load_settings(path=os.environ.get("CONFIG_FILE_PATH") or None)
+        if settings.custom_auth and settings.custom_auth_mode != "off":
+            from .auth.custom import load_custom_auth
+
+            load_custom_auth(settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr, flush=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--check"]:
+    sys.exit(check_config())

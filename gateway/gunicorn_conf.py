@@ -4,6 +4,8 @@ Kept free of gateway imports: this file runs in the arbiter before workers monke
 """
 
 import os
+import subprocess
+import sys
 
 bind = os.environ.get("GATEWAY_BIND", f"0.0.0.0:{os.environ.get('PORT', '4000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -18,3 +20,12 @@ max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def on_starting(server):
+    """Check the config once, in a child process, before any worker boots: a bad config is one
+    line and exit 2, instead of every worker failing (the arbiter itself must not import the
+    gateway before workers monkey-patch)."""
+    code = subprocess.run([sys.executable, "-m", "gateway.entry", "--check"], check=False).returncode
+    if code != 0:
+        sys.exit(code)

@@ -121,6 +121,9 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     yield factory
     for app in apps:
         app.extensions["gateway.upstream"].clear()
+        app.extensions["gateway.keycache"].close()
+        if app.extensions.get("redis") is not None:
+            app.extensions["redis"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from ..auth import authenticate
 from ..authz import authorize_model, authorize_route, model_allowed
+from .clientside import refuse_forbidden
 from .forward import forward
 from .intent import read_intent
 from .router import Router
@@ -28,6 +29,7 @@ def _authenticate() -> None:
 def _completion() -> Response:
     ext = current_app.extensions
     intent = read_intent(request)
+    refuse_forbidden(intent.body)
     targets = ext["gateway.router"].candidates(intent.model)
     authorize_model(g.principal, intent.model)
     return forward(intent, targets, ext["gateway.upstream"])

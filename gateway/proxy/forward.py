@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import Response
 
 from ..errors import UpstreamError, UpstreamTimeout
-from . import mock
+from . import clientside, mock
 from .intent import RequestIntent
 from .relay import json_response, stream_response
 from .router import Target
 from .upstream import ConnectFailed, UpstreamClient
 
 
-def _body(intent: RequestIntent, target: Target) -> bytes:
-    """The original bytes when nothing in them changes; re-encoded only to rename the model."""
-    upstream_model = target.deployment.upstream_model
-    if upstream_model == intent.model:
-        return intent.raw
-    return orjson.dumps({**intent.body, "model": upstream_model})
-
-
 def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient) -> Response:
     """Try `targets` in order; the first that accepts a connection answers."""
+    params = clientside.prepare(intent, targets)  # 400 before any deployment is tried
     failures: list[ConnectFailed] = []
     for target in targets:
         d = target.deployment
         if d.mock_response is not None:
             return mock.respond(intent, d.mock_response)
         timeout = d.stream_timeout if intent.stream else d.timeout
+        call = params.call(intent, target)
         try:
-            resp = client.send(
-                target.url(intent.op), _body(intent, target), target.headers, timeout, intent.stream
-            )
+            resp = client.send(call.url, call.body, call.headers, timeout, intent.stream)
         except ConnectFailed as exc:
             failures.append(exc)
             continue

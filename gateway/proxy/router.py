@@ -9,6 +9,26 @@ from ..errors import BadRequest
 from ..settings import Deployment
 
 
+def upstream_url(d: Deployment, op: str, api_base: str | None, api_version: str | None) -> str:
+    """The URL of `op` on a deployment, with its api_base/api_version or a client's (clientside.py)."""
+    if d.provider == "azure":
+        return f"{api_base}/openai/deployments/{d.upstream_model}/{op}?api-version={api_version}"
+    return f"{api_base}/{op}"
+
+
+def upstream_headers(d: Deployment, api_key: str | None, organization: str | None) -> dict[str, str]:
+    """The headers of a call: the key in the provider's header, and nothing else secret."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    if api_key:
+        if d.provider == "azure":
+            headers["api-key"] = api_key
+        else:
+            headers["Authorization"] = f"Bearer {api_key}"
+    if organization:
+        headers["OpenAI-Organization"] = organization
+    return headers
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     deployment: Deployment
@@ -16,28 +36,16 @@ class Target:
 
     def url(self, op: str) -> str:
         d = self.deployment
-        if d.provider == "azure":
-            return f"{d.api_base}/openai/deployments/{d.upstream_model}/{op}?api-version={d.api_version}"
-        return f"{d.api_base}/{op}"
-
-
-def _headers(d: Deployment) -> dict[str, str]:
-    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-    if d.api_key:
-        if d.provider == "azure":
-            headers["api-key"] = d.api_key
-        else:
-            headers["Authorization"] = f"Bearer {d.api_key}"
-    if d.organization:
-        headers["OpenAI-Organization"] = d.organization
-    return headers
+        return upstream_url(d, op, d.api_base, d.api_version)
 
 
 class Router:
     def __init__(self, deployments: tuple[Deployment, ...]) -> None:
         groups: dict[str, list[Target]] = {}
         for d in deployments:
-            groups.setdefault(d.model_name, []).append(Target(d, _headers(d)))
+            groups.setdefault(d.model_name, []).append(
+                Target(d, upstream_headers(d, d.api_key, d.organization))
+            )
         self._groups = {name: tuple(ts) for name, ts in groups.items()}
 
     def model_names(self) -> list[str]:

@@ -1,0 +1,23 @@
+"""Example custom auth (docs/custom_auth.md): save as `custom_auth.py` beside config.yaml and set
+`general_settings.custom_auth: custom_auth.user_api_key_auth`. Any key starting `my-custom-key-` passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PREFIX = "my-custom-key-"
+
+
+async def user_api_key_auth(request: Any, api_key: str | None) -> dict[str, Any]:
+    """Allow keys with our prefix as an ordinary user; raise (→ 401 with this message) for the rest.
+
+    `request` is the Flask request, read-only: headers, path, method, args, remote_addr.
+    """
+    if api_key and api_key.startswith(PREFIX):
+        # Who the caller is, never the key itself.
+        return {
+            "user_id": "my-custom-user",
+            "role": "internal_user",
+            "metadata": {"auth": "custom_auth example", "path": request.path},
+        }
+    raise Exception("Authentication failed")

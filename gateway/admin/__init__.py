@@ -1,0 +1,31 @@
+"""Admin routes (`/key/*`): the same auth chain and authorization as the proxy, admin role required."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, request
+
+from ..auth import authenticate
+from ..auth.principal import Principal
+from ..authz import authorize_route
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    principal = authenticate(request)
+    authorize_route(principal, request.path)  # management routes: proxy_admin only
+    g.principal = principal
+
+
+def actor(principal: Principal) -> str:
+    """How the audit log names who acted: never a secret."""
+    if principal.method == "master_key":
+        return "master_key"
+    return f"{principal.method}:{principal.subject}"
+
+
+def init_app(app: Flask) -> None:
+    from . import keys  # noqa: F401 - registers the routes on bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,118 @@
+"""`/key/*` over HTTP: parse, call the key service, answer JSON (API.md §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+from ..body import read_json_object
+from ..errors import BadRequest, PermissionDenied
+from ..keys import service
+from ..keys.fields import identifier
+from ..keys.secrets import to_hash
+from . import actor, bp
+
+LIST_PARAMS = {"page", "size", "user_id", "team_id", "key_alias", "return_full_object"}
+
+
+def _json(data: dict[str, Any]) -> Response:
+    return current_app.json.response(data)
+
+
+def _body() -> dict[str, Any]:
+    body, _ = read_json_object(request)
+    return body
+
+
+def _only_key(body: dict[str, Any]) -> str:
+    extra = set(body) - {"key"}
+    if extra:
+        name = sorted(extra)[0]
+        raise BadRequest(f"Unknown field `{name}`.", param=name)
+    return identifier("key", body.get("key"))
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"`{name}` must be a whole number from {low} to {high}.", param=name)
+    return int(raw)
+
+
+@bp.post("/key/generate")
+def generate() -> Response:
+    return _json(service.generate(_body(), actor(g.principal)))
+
+
+@bp.post("/key/update")
+def update() -> Response:
+    return _json(service.update(_body(), actor(g.principal)))
+
+
+@bp.post("/key/delete")
+def delete() -> Response:
+    return _json(service.delete(_body(), actor(g.principal)))
+
+
+@bp.post("/key/block")
+def block() -> Response:
+    return _json(service.set_blocked(_only_key(_body()), True, actor(g.principal)))
+
+
+@bp.post("/key/unblock")
+def unblock() -> Response:
+    return _json(service.set_blocked(_only_key(_body()), False, actor(g.principal)))
+
+
+@bp.post("/key/regenerate")
+def regenerate() -> Response:
+    return _json(service.regenerate(_body(), actor(g.principal)))
+
+
+@bp.post("/key/<key>/regenerate")
+def regenerate_path(key: str) -> Response:
+    body = _body() if request.content_length or request.is_json else {}
+    if "key" in body:
+        raise BadRequest("Give the key in the path or in the body, not both.", param="key")
+    return _json(service.regenerate({**body, "key": key}, actor(g.principal)))
+
+
+@bp.get("/key/info")
+def info() -> Response:
+    principal = g.principal
+    unknown = set(request.args) - {"key"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    key = request.args.get("key")
+    if key is None:
+        if principal.key_hash is None:
+            raise BadRequest("Give `?key=`: this caller has no key of its own.", param="key")
+        key = principal.key_hash
+    elif not principal.is_admin and to_hash(key) != principal.key_hash:
+        raise PermissionDenied("Only proxy admins may read other keys.")
+    return _json(service.info(key))
+
+
+@bp.get("/key/list")
+def list_keys() -> Response:
+    unknown = set(request.args) - LIST_PARAMS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    full = request.args.get("return_full_object", "false").lower()
+    if full not in ("true", "false"):
+        raise BadRequest("`return_full_object` must be true or false.", param="return_full_object")
+    return _json(
+        service.list_keys(
+            page=_int_param("page", 1, 1, 1_000_000),
+            size=_int_param("size", 10, 1, 100),
+            user_id=request.args.get("user_id"),
+            team_id=request.args.get("team_id"),
+            key_alias=request.args.get("key_alias"),
+            full=full == "true",
+        )
+    )

@@ -1,0 +1,196 @@
+"""Custom auth (API.md §7): load the operator's `module.function` at start-up; the chain's first link."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import Any
+
+from flask import Request
+
+from ..errors import AuthError, GatewayError
+from ..headers import Credential
+from ..settings import ConfigError, Settings
+from .custom_result import InvalidPrincipal, to_principal
+from .principal import Principal
+
+log = logging.getLogger(__name__)
+
+KEY = "general_settings.custom_auth"
+# Loaded beside config.yaml under this prefix, so it never shadows an installed module.
+MODULE_PREFIX = "gateway_custom_auth."
+ABSTAINED = "Authentication Error, custom auth did not accept this request."
+MAX_MESSAGE = 200
+# API.md §9's type for a status a raising function carries.
+_TYPES = {401: "auth_error", 403: "permission_denied", 404: "not_found", 429: "rate_limit_error"}
+
+CustomAuthFn = Callable[[Request, str | None], Any]
+
+
+def _fail(settings: Settings, message: str) -> ConfigError:
+    return ConfigError(settings.source, KEY, message)
+
+
+def _file_beside_config(base_dir: str, module: str) -> str | None:
+    stem = os.path.join(base_dir, *module.split("."))
+    for path in (stem + ".py", os.path.join(stem, "__init__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _exec_file(settings: Settings, module: str, path: str) -> ModuleType:
+    name = MODULE_PREFIX + module
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise _fail(settings, f"cannot load {path} as a Python module")
+    mod = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as `import` does: dataclasses and pickling look modules up by name.
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise _fail(settings, f"importing {path} failed: {type(exc).__name__}: {exc}") from None
+    return mod
+
+
+def _import(settings: Settings, module: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            beside = f" beside {settings.source} nor" if settings.base_dir else ""
+            raise _fail(settings, f"module {module!r} not found{beside} on sys.path") from None
+        raise _fail(settings, f"importing {module!r} failed: {exc}") from None
+    except Exception as exc:
+        raise _fail(settings, f"importing {module!r} failed: {type(exc).__name__}: {exc}") from None
+
+
+def load_custom_auth(settings: Settings) -> CustomAuthFn:
+    """The configured function: from `<config dir>/<module>.py` first, then sys.path; ConfigError else."""
+    spec = settings.custom_auth or ""
+    module, _, func_name = spec.rpartition(".")
+    if not module or not func_name:
+        raise _fail(settings, f"must be 'module.function', got {spec!r}")
+    path = _file_beside_config(settings.base_dir, module) if settings.base_dir else None
+    mod = _exec_file(settings, module, path) if path else _import(settings, module)
+    where = path or module
+    fn = getattr(mod, func_name, None)
+    if fn is None:
+        raise _fail(settings, f"{where} has no function {func_name!r}")
+    if not callable(fn):
+        raise _fail(settings, f"{where}: {func_name!r} is not callable")
+    try:
+        inspect.signature(fn).bind(None, None)
+    except TypeError:
+        raise _fail(
+            settings, f"{where}: {func_name}() must accept two arguments (request, api_key)"
+        ) from None
+    except ValueError:
+        pass  # no signature to inspect (some builtins): the call itself will tell
+    return fn
+
+
+def _run_loop(awaitable: Awaitable[Any]) -> tuple[Any, Exception | None]:
+    """(result, None) or (None, exception): raised inside gevent's pool, an exception would also
+    be printed as a traceback, and a denial is not an error."""
+
+    async def main() -> Any:
+        return await awaitable
+
+    try:
+        return asyncio.run(main()), None
+    except Exception as exc:
+        return None, exc
+
+
+def _resolve(result: Any) -> Any:
+    """Await what an `async def` function returned, without blocking the gevent hub."""
+    if not inspect.isawaitable(result):
+        return result
+    from gevent import monkey
+
+    if monkey.is_module_patched("socket"):
+        import gevent
+
+        # A native thread with its own event loop; this greenlet waits, the others run.
+        value, exc = gevent.get_hub().threadpool.apply(_run_loop, (result,))
+    else:
+        value, exc = _run_loop(result)
+    if exc is not None:
+        raise exc
+    return value
+
+
+def _status(exc: Exception) -> int:
+    for attr in ("status_code", "code"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return value
+    return 401
+
+
+def _message(exc: Exception, api_key: str | None) -> str:
+    # FastAPI's HTTPException keeps its text in `detail`, LiteLLM's ProxyException in `message`.
+    texts = (getattr(exc, "detail", None), getattr(exc, "message", None), str(exc))
+    text = next((t for t in texts if isinstance(t, str) and t.strip()), "")
+    if api_key:
+        text = text.replace(api_key, "<redacted>")  # a function that echoes the key must not leak it
+    text = text.strip() or "custom auth rejected the request."
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def denial(exc: Exception, api_key: str | None) -> GatewayError:
+    """The client's error for an exception the function raised: its status if it carries one, else 401."""
+    if isinstance(exc, GatewayError):
+        return exc
+    status = _status(exc)
+    err = GatewayError(_message(exc, api_key), status=status)
+    if status == 503:
+        err.type = "service_unavailable"
+    elif status >= 500:
+        err.type = "auth_error"
+    else:
+        err.type = _TYPES.get(status, "invalid_request_error")
+    return err
+
+
+class CustomAuthenticator:
+    """Calls the operator's function; `on`: its answer is final, `auto`: None or raising passes on."""
+
+    name = "custom"
+
+    def __init__(self, fn: CustomAuthFn, mode: str) -> None:
+        self.fn = fn
+        self.mode = mode
+
+    def authenticate(self, credential: Credential | None, request: Request) -> Principal | None:
+        api_key = credential.value if credential is not None else None
+        # The real object, not the context-bound proxy: an async function runs in another thread.
+        real = request._get_current_object() if hasattr(request, "_get_current_object") else request
+        try:
+            result = _resolve(self.fn(real, api_key))
+        except Exception as exc:
+            if self.mode == "auto":
+                log.info("custom auth raised %s; trying the next link", type(exc).__name__)
+                return None
+            raise denial(exc, api_key) from None
+        if result is None:
+            if self.mode == "auto":
+                return None
+            raise AuthError(ABSTAINED)
+        try:
+            return to_principal(result)
+        except InvalidPrincipal as exc:
+            log.warning("custom auth returned an invalid principal: %s", exc)
+            raise AuthError(f"custom auth returned an invalid principal: {exc}") from None

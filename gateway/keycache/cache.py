@@ -1,0 +1,139 @@
+"""The read-through chain L1 → L2 → database, single-flight per hash, and write-through invalidation."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from flask import Flask
+
+from ..extensions import get_redis
+from . import store
+from .bus import Bus
+from .memory import Memory
+from .record import KeyRecord
+from .shared import Shared
+from .stats import Stats
+
+log = logging.getLogger(__name__)
+
+NEGATIVE_TTL = 30.0
+FLIGHT_WAIT = 5.0
+
+
+class _Flight:
+    __slots__ = ("done", "error", "event", "result")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.done = False
+        self.result: KeyRecord | None = None
+        self.error: Exception | None = None
+
+
+class KeyCache:
+    def __init__(self, app: Flask) -> None:
+        settings = app.extensions["gateway.settings"]
+        ttl = settings.key_cache_ttl
+        negative_ttl = min(NEGATIVE_TTL, ttl)
+        self.app = app
+        self.stats = Stats()
+        self.memory = Memory(ttl, negative_ttl)
+        self._redis = get_redis(app)
+        self.shared: Shared | None = None
+        self.bus: Bus | None = None
+        if self._redis is not None:
+            self.shared = Shared(self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)), self.stats)
+            self.bus = Bus(settings.redis_url, self.memory, self.stats, self._replay)
+        self._flights: dict[str, _Flight] = {}
+
+    def lookup(self, token: str) -> KeyRecord | None:
+        bus = self.bus
+        if bus is not None:
+            bus.ensure_started()
+        record, negative, stale = self.memory.get(token, trusted=bus is None or bus.connected)
+        if record is not None:
+            self.stats.l1_hits += 1
+            return record
+        if negative:
+            self.stats.negative_hits += 1
+            return None
+        return self._single_flight(token, stale)
+
+    def _single_flight(self, token: str, stale: KeyRecord | None) -> KeyRecord | None:
+        """Concurrent misses for one hash wait for one read instead of each going to the database."""
+        mine = _Flight()
+        flight = self._flights.setdefault(token, mine)  # atomic: exactly one caller leads
+        if flight is not mine:
+            self.stats.coalesced += 1
+            if flight.event.wait(FLIGHT_WAIT) and flight.done:
+                if flight.error is not None:
+                    raise flight.error
+                return flight.result
+            return self._read_through(token, stale)  # the leader is stuck: read for ourselves
+        try:
+            mine.result = self._read_through(token, stale)
+            return mine.result
+        except Exception as exc:
+            mine.error = exc
+            raise
+        finally:
+            mine.done = True
+            self._flights.pop(token, None)
+            mine.event.set()
+
+    def _read_through(self, token: str, stale: KeyRecord | None) -> KeyRecord | None:
+        epoch = self.memory.epoch
+        if self.shared is not None:
+            found, record = self.shared.get(token)
+            if found:
+                if record is None:
+                    self.stats.negative_hits += 1
+                else:
+                    self.stats.l2_hits += 1
+                self.memory.put(token, record, epoch)
+                return record
+        try:
+            record = store.load(token)
+        except store.StoreUnavailable:
+            self.stats.db_errors += 1
+            if stale is not None:
+                self.stats.stale_served += 1
+                return stale
+            raise
+        if record is None:
+            self.stats.misses += 1
+        else:
+            self.stats.db_hits += 1
+        if self.shared is not None:
+            self.shared.backfill(token, record)
+        self.memory.put(token, record, epoch)
+        return record
+
+    def invalidate(self, tokens: list[str], created: frozenset[str] = frozenset()) -> None:
+        """After a commit: drop from L1 here, write the fresh state to L2, tell every process."""
+        tokens = list(dict.fromkeys(tokens))
+        self.memory.drop(tokens)
+        if self._redis is None or self.bus is None or self.shared is None:
+            return
+        self.bus.ensure_started()
+        try:
+            for token in tokens:
+                self.shared.write(token, store.load(token), created=token in created)
+            self.bus.publish(self._redis, tokens)
+        except (redis.RedisError, store.StoreUnavailable) as exc:
+            log.warning(
+                "key invalidation deferred (%s): will be replayed when Redis answers", type(exc).__name__
+            )
+            self.stats.redis_errors += 1
+            self.bus.defer(tokens)
+
+    def close(self) -> None:
+        """Stop the subscriber (tests and shutdown); the cache keeps answering from L1/L2/DB."""
+        if self.bus is not None:
+            self.bus.stop()
+
+    def _replay(self, tokens: list[str]) -> None:
+        with self.app.app_context():
+            self.invalidate(tokens)

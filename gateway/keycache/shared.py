@@ -1,0 +1,102 @@
+"""L2: Redis, shared by every process. A failing Redis is skipped for a while, not retried per request."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from .record import KeyRecord
+from .stats import Stats
+
+log = logging.getLogger(__name__)
+
+PREFIX = "gw:key:"
+NEGATIVE = b"-"
+BREAK_SECONDS = 2.0
+
+# A mutation's fresh record replaces an older version, never a newer one, and never a
+# tombstone (a deleted or rotated-away hash stays unknown).
+_CAS = """
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  if cur == '-' then return 0 end
+  local v = tonumber(string.match(cur, '^%[%d+,(%d+)'))
+  if v and v >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+
+class Shared:
+    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int, stats: Stats) -> None:
+        self._r = client
+        self._ttl = ttl
+        self._negative_ttl = negative_ttl
+        self._stats = stats
+        self._cas = client.register_script(_CAS)
+        self._open_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        self._stats.redis_errors += 1
+        if self.available:  # log when the breaker opens, not for every skipped request
+            log.warning(
+                "redis unavailable (%s: %s): key cache L2 skipped for %.0f s",
+                what,
+                type(exc).__name__,
+                BREAK_SECONDS,
+            )
+        self._open_until = time.monotonic() + BREAK_SECONDS
+
+    def get(self, token: str) -> tuple[bool, KeyRecord | None]:
+        """(found, record): found with None is a tombstone (known unknown)."""
+        if not self.available:
+            self._stats.redis_skipped += 1
+            return False, None
+        try:
+            data = self._r.get(PREFIX + token)
+        except redis.RedisError as exc:
+            self._failed("get", exc)
+            return False, None
+        if data is None:
+            return False, None
+        if data == NEGATIVE:
+            return True, None
+        record = KeyRecord.decode(data)
+        return record is not None, record
+
+    def backfill(self, token: str, record: KeyRecord | None) -> None:
+        """After a database read: set only if absent, so a concurrent mutation's write wins."""
+        if not self.available:
+            return
+        try:
+            if record is None:
+                self._r.set(PREFIX + token, NEGATIVE, ex=self._negative_ttl, nx=True)
+            else:
+                self._r.set(PREFIX + token, record.encode(), ex=self._ttl, nx=True)
+        except redis.RedisError as exc:
+            self._failed("backfill", exc)
+
+    def write(self, token: str, record: KeyRecord | None, created: bool) -> None:
+        """After a mutation commits: the fresh record (or a tombstone) replaces what is there.
+        Raises RedisError: the caller must know the write did not happen."""
+        key = PREFIX + token
+        if record is None:
+            self._r.set(key, NEGATIVE, ex=self._ttl)
+        elif created:
+            self._r.set(key, record.encode(), ex=self._ttl)
+        else:
+            self._cas(keys=[key], args=[record.version, record.encode(), self._ttl])
+
+    def warm(self, records: list[KeyRecord]) -> int:
+        """Load records that are absent (the warming job); returns how many were written."""
+        pipe = self._r.pipeline(transaction=False)
+        for record in records:
+            pipe.set(PREFIX + record.token, record.encode(), ex=self._ttl, nx=True)
+        return sum(1 for ok in pipe.execute() if ok)

@@ -1,0 +1,52 @@
+"""L3, the database: one indexed query per lookup, current hash or deprecated-in-grace hash."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import ServiceUnavailable
+from ..extensions import db
+from ..models import DeprecatedToken, VerificationToken
+from .record import KeyRecord
+
+log = logging.getLogger(__name__)
+
+_VT = VerificationToken.__table__
+_DT = DeprecatedToken.__table__
+_COLUMNS = [
+    _VT.c[name]
+    for name in (
+        "token", "key_name", "key_alias", "user_id", "team_id", "models", "allowed_routes", "expires",
+        "blocked", "max_budget", "spend", "rpm_limit", "tpm_limit", "max_parallel_requests", "version",
+    )
+]  # fmt: skip
+
+
+def _query(token: str) -> sa.CompoundSelect:
+    current = sa.select(*_COLUMNS, sa.cast(sa.null(), _DT.c.revoke_at.type).label("revoke_at")).where(
+        _VT.c.token == token
+    )
+    deprecated = (
+        sa.select(*_COLUMNS, _DT.c.revoke_at)
+        .join_from(_DT, _VT, _DT.c.new_token == _VT.c.token)
+        .where(_DT.c.token == token)
+    )
+    return sa.union_all(current, deprecated)
+
+
+class StoreUnavailable(ServiceUnavailable):
+    pass
+
+
+def load(token: str) -> KeyRecord | None:
+    """The key for this hash, or None; StoreUnavailable (503) when the database cannot answer."""
+    try:
+        row = db.session.execute(_query(token)).mappings().first()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("key store unavailable: %s", type(exc).__name__)
+        raise StoreUnavailable("The key store is unavailable; try again shortly.") from None
+    return KeyRecord.from_row(row) if row is not None else None

@@ -1,0 +1,208 @@
+"""Key operations (generate, update, block, regenerate, delete, read), each audited and invalidating."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import keycache
+from ..clock import utcnow
+from ..errors import BadRequest, NotFound
+from ..extensions import db
+from ..headers import hash_secret, mask
+from ..models import AuditEvent, DeprecatedToken, VerificationToken
+from . import fields
+from .durations import parse_duration
+from .secrets import key_name, new_key, to_hash
+from .view import key_view
+
+COLUMN_OF = {"metadata": "meta"}
+
+
+def _row(key_or_hash: str) -> VerificationToken:
+    row = db.session.get(VerificationToken, to_hash(key_or_hash))
+    if row is None:
+        shown = mask(key_or_hash) if key_or_hash.startswith("sk-") else key_or_hash[:12] + "..."
+        raise NotFound(f"Key not found: {shown}", param="key")
+    return row
+
+
+def _audit(actor: str, action: str, token: str, **detail: Any) -> None:
+    db.session.add(AuditEvent(actor=actor, action=action, key_hash=token, detail=detail, created_at=utcnow()))
+
+
+def _apply(row: VerificationToken, values: dict[str, Any]) -> None:
+    """Set validated settings on a row; durations become timestamps from now."""
+    now = utcnow()
+    for name, value in values.items():
+        if name == "duration":
+            row.expires = now + parse_duration(value) if value else None
+        elif name == "budget_duration":
+            row.budget_duration = value
+            row.budget_reset_at = now + parse_duration(value) if value else None
+        else:
+            setattr(row, COLUMN_OF.get(name, name), value)
+    if row.auto_rotate and not row.rotation_interval:
+        raise BadRequest("`auto_rotate` needs a `rotation_interval`.", param="rotation_interval")
+    if "auto_rotate" in values or "rotation_interval" in values:
+        row.rotation_at = now + parse_duration(row.rotation_interval) if row.auto_rotate else None
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Turn a constraint violation anywhere in a write (flush or commit) into a 400."""
+    try:
+        yield
+    except IntegrityError as exc:
+        db.session.rollback()
+        if "key_alias" in str(exc.orig):
+            raise BadRequest("`key_alias` is already used by another key.", param="key_alias") from None
+        raise BadRequest("This key already exists.", param="key") from None
+
+
+def _commit(*tokens: str, follow: str | None = None, created: str | None = None) -> None:
+    """Commit, then invalidate every cached record that changed (`follow`'s deprecated hashes too)."""
+    with _writing():
+        db.session.flush()
+        stale = [*tokens, *(_successors_of(follow) if follow else ())]
+        db.session.commit()
+    keycache.invalidate(stale, created=[created] if created else [])
+
+
+def _successors_of(token: str) -> list[str]:
+    """Deprecated hashes that resolve to `token`: their cached records change with it."""
+    return list(
+        db.session.scalars(sa.select(DeprecatedToken.token).where(DeprecatedToken.new_token == token))
+    )
+
+
+def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
+    values = fields.validate(body, fields.GENERATE)
+    plaintext = values.pop("key", None) or new_key()
+    now = utcnow()
+    row = VerificationToken(
+        token=hash_secret(plaintext),
+        key_name=key_name(plaintext),
+        models=[],
+        meta={},
+        allowed_routes=[],
+        blocked=False,
+        spend=0.0,
+        auto_rotate=False,
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+        version=1,
+    )
+    _apply(row, values)
+    db.session.add(row)
+    _audit(actor, "generate", row.token, fields=sorted(values))
+    _commit(row.token, created=row.token)  # also clears a negative entry for an imported key
+    return {**key_view(row), "key": plaintext}
+
+
+def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
+    values = fields.validate(body, fields.UPDATE)
+    if "key" not in values:
+        raise BadRequest("`key` is required.", param="key")
+    row = _row(values.pop("key"))
+    _apply(row, values)
+    row.version += 1
+    row.updated_at = utcnow()
+    _audit(actor, "update", row.token, fields=sorted(values))
+    _commit(row.token, follow=row.token)
+    return key_view(row)
+
+
+def set_blocked(key_or_hash: str, blocked: bool, actor: str) -> dict[str, Any]:
+    row = _row(key_or_hash)
+    row.blocked = blocked
+    row.version += 1
+    row.updated_at = utcnow()
+    _audit(actor, "block" if blocked else "unblock", row.token)
+    _commit(row.token, follow=row.token)
+    return key_view(row)
+
+
+def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
+    """A new key with the same settings; the old one keeps working for `grace_period`."""
+    values = fields.validate(body, fields.REGENERATE)
+    if "key" not in values:
+        raise BadRequest("`key` is required.", param="key")
+    row = _row(values.pop("key"))
+    grace = parse_duration(values.pop("grace_period", None) or "0s", allow_zero=True)
+    plaintext = values.pop("new_key", None) or new_key()
+    old, new = row.token, hash_secret(plaintext)
+    # The primary key changes in place: deprecated rows follow it (ON UPDATE CASCADE), so a
+    # chain of regenerations always resolves to the newest key.
+    row.token = new
+    row.key_name = key_name(plaintext)
+    _apply(row, values)
+    if row.auto_rotate:
+        row.rotation_at = utcnow() + parse_duration(row.rotation_interval)
+    row.version += 1
+    row.updated_at = utcnow()
+    with _writing():
+        db.session.flush()
+    if grace > timedelta(0):
+        db.session.add(
+            DeprecatedToken(token=old, new_token=new, revoke_at=utcnow() + grace, created_at=utcnow())
+        )
+    _audit(actor, "regenerate", old, new_token=new, grace_seconds=int(grace.total_seconds()))
+    _commit(old, new, follow=new, created=new)
+    return {**key_view(row), "key": plaintext}
+
+
+def delete(body: dict[str, Any], actor: str) -> dict[str, Any]:
+    keys = fields.str_list("keys", body.get("keys"))
+    aliases = fields.str_list("key_aliases", body.get("key_aliases"))
+    unknown = set(body) - {"keys", "key_aliases"}
+    if unknown:
+        raise BadRequest(f"Unknown field `{sorted(unknown)[0]}`.", param=sorted(unknown)[0])
+    if not keys and not aliases:
+        raise BadRequest("Give `keys` and/or `key_aliases`.", param="keys")
+    rows = [_row(k) for k in keys]
+    for alias in aliases:
+        row = db.session.scalar(sa.select(VerificationToken).where(VerificationToken.key_alias == alias))
+        if row is None:
+            raise NotFound(f"No key has the alias {alias!r}.", param="key_aliases")
+        rows.append(row)
+    rows = list({r.token: r for r in rows}.values())
+    stale: list[str] = []
+    for row in rows:
+        stale += [row.token, *_successors_of(row.token)]  # before the cascade removes them
+        _audit(actor, "delete", row.token)
+        db.session.delete(row)
+    _commit(*stale)
+    return {"deleted_keys": [r.token for r in rows]}
+
+
+def info(key_or_hash: str) -> dict[str, Any]:
+    row = _row(key_or_hash)
+    return {"key": row.token, "info": key_view(row)}
+
+
+def list_keys(
+    page: int, size: int, user_id: str | None, team_id: str | None, key_alias: str | None, full: bool
+) -> dict[str, Any]:
+    query = sa.select(VerificationToken)
+    for column, value in (("user_id", user_id), ("team_id", team_id), ("key_alias", key_alias)):
+        if value is not None:
+            query = query.where(getattr(VerificationToken, column) == value)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(VerificationToken.created_at.desc(), VerificationToken.token)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return {
+        "keys": [key_view(r) if full else r.token for r in rows],
+        "total_count": total,
+        "current_page": page,
+        "total_pages": (total + size - 1) // size,
+    }

@@ -1,0 +1,124 @@
+"""The layers: warm path with no DB or Redis, L2 backfill, negative entries, counters."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gateway import keycache
+from tests.conftest import MASTER
+from tests.keys.conftest import Admin, chat
+
+
+def wait_subscribed(app, timeout: float = 5.0) -> None:
+    cache = app.extensions["gateway.keycache"]
+    cache.bus.ensure_started()
+    deadline = time.monotonic() + timeout
+    while not cache.bus.connected:
+        assert time.monotonic() < deadline, "the invalidation bus never subscribed"
+        time.sleep(0.01)
+
+
+def test_warm_path_makes_no_database_query_and_no_redis_round_trip(capp, own_redis, statements):
+    client = capp.test_client()
+    key = Admin(client).generate(models=["gpt-4o"])["key"]
+    wait_subscribed(capp)
+    assert chat(client, key).status_code == 200  # warms L1
+    sql = statements(capp)
+    redis_before = own_redis.commands()
+    for _ in range(50):
+        assert chat(client, key).status_code == 200
+    assert sql.count == 0
+    assert own_redis.commands() == redis_before
+
+
+def test_master_key_touches_neither_database_nor_redis(capp, own_redis, statements):
+    client = capp.test_client()
+    sql = statements(capp)
+    redis_before = own_redis.commands()
+    for _ in range(10):
+        assert chat(client, MASTER).status_code == 200
+    assert sql.count == 0
+    assert own_redis.commands() == redis_before
+
+
+def test_a_cold_process_reads_l2_not_the_database(make_app, own_redis, statements):
+    from tests.keys.conftest import MODELS
+
+    a = make_app(MODELS, env={"REDIS_URL": own_redis.url})
+    b = make_app(MODELS, env={"REDIS_URL": own_redis.url})
+    key = Admin(a.test_client()).generate()["key"]
+    assert chat(a.test_client(), key).status_code == 200
+    sql = statements(b)
+    assert chat(b.test_client(), key).status_code == 200
+    assert sql.count == 0  # generate wrote the record to L2; B never needed the database
+    stats = b.extensions["gateway.keycache"].stats
+    assert (stats.l2_hits, stats.db_hits) == (1, 0)
+
+
+def test_thousand_requests_with_hundred_bad_keys_read_the_database_at_most_hundred_times(capp, statements):
+    sql = statements(capp)
+    bad = [f"sk-bad-key-{i:04d}-xxxxxxxxxxxx" for i in range(100)]
+    statuses: list[int] = []
+
+    def worker(keys: list[str]) -> None:
+        client = capp.test_client()
+        statuses.extend(chat(client, k).status_code for k in keys)
+
+    work = bad * 10
+    threads = [threading.Thread(target=worker, args=(work[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses.count(401) == 1000
+    assert sql.key_reads() <= 100
+
+
+def test_negative_entries_without_redis_too(make_app, statements):
+    from tests.keys.conftest import MODELS
+
+    app = make_app(MODELS)  # no Redis: L1 only
+    client = app.test_client()
+    sql = statements(app)
+    for _ in range(20):
+        assert chat(client, "sk-unknown-key-000000000000").status_code == 401
+    assert sql.key_reads() == 1
+
+
+def test_importing_a_key_clears_its_negative_entry_at_once(make_app, own_redis):
+    from tests.keys.conftest import MODELS
+
+    a = make_app(MODELS, env={"REDIS_URL": own_redis.url})
+    b = make_app(MODELS, env={"REDIS_URL": own_redis.url})
+    wait_subscribed(a)
+    wait_subscribed(b)
+    custom = "sk-imported-later-0000000001"
+    assert chat(a.test_client(), custom).status_code == 401  # negative in A's L1 and in L2
+    assert chat(b.test_client(), custom).status_code == 401  # negative in B's L1
+    Admin(a.test_client()).generate(key=custom)
+    deadline = time.monotonic() + 1.0
+    while chat(b.test_client(), custom).status_code != 200:
+        assert time.monotonic() < deadline, "the imported key was still refused on B after 1 s"
+        time.sleep(0.01)
+    assert chat(a.test_client(), custom).status_code == 200
+
+
+def test_counters(capp):
+    client = capp.test_client()
+    key = Admin(client).generate()["key"]
+    stats = capp.extensions["gateway.keycache"].stats
+    wait_subscribed(capp)
+    chat(client, key)  # L2 (written by generate)
+    chat(client, key)  # L1
+    chat(client, "sk-never-existed-000000000")  # database miss
+    chat(client, "sk-never-existed-000000000")  # negative hit
+    Admin(client).post("/key/block", {"key": key})
+    deadline = time.monotonic() + 2
+    while stats.invalidations < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    snapshot = stats.as_dict()
+    assert snapshot["l2_hits"] == 1 and snapshot["l1_hits"] == 1
+    assert snapshot["misses"] == 1 and snapshot["negative_hits"] == 1
+    assert snapshot["invalidations"] >= 1
+    assert keycache.KeyRecord  # the public record type stays exported

@@ -22,6 +22,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    os.makedirs(app.instance_path, exist_ok=True)  # beat keeps its schedule file there
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=settings.redis_url or "memory://",

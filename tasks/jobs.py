@@ -21,6 +21,7 @@ aggregate_usage = _task("aggregate_usage")
 expire_keys = _task("expire_keys")
 rotate_keys = _task("rotate_keys")
 warm_key_cache = _task("warm_key_cache")
+refresh_jwks = _task("refresh_jwks")
 heartbeat = _task("heartbeat")
 
 TASKS: dict[str, Task] = {
@@ -29,6 +30,7 @@ TASKS: dict[str, Task] = {
     "expire_keys": expire_keys,
     "rotate_keys": rotate_keys,
     "warm_key_cache": warm_key_cache,
+    "refresh_jwks": refresh_jwks,
     "heartbeat": heartbeat,
 }
 assert set(TASKS) == set(JOBS), "every job needs its task"

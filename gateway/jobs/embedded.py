@@ -37,7 +37,8 @@ class EmbeddedScheduler:
         ran = []
         with self.app.app_context():
             for name in JOBS:
-                if self._next.get(name, 0.0) <= now:
+                # First runs come one interval after start, not all at once on the first request.
+                if self._next.setdefault(name, now + interval(name)) <= now:
                     self._next[name] = now + interval(name)
                     run(name, locked=False)
                     ran.append(name)

@@ -48,6 +48,14 @@ def _warm_key_cache() -> str:
     return warm_cache()
 
 
+def _refresh_jwks() -> str:
+    store = current_app.extensions.get("gateway.jwks")
+    if store is None:
+        return "JWT auth not enabled"
+    done = store.refresh_all()
+    return f"{sum(done.values())}/{len(done)} key set(s) refreshed"
+
+
 def _heartbeat() -> str:
     from ..clock import utcnow
     from ..extensions import db
@@ -70,6 +78,7 @@ JOBS: dict[str, Job] = {
         Job("expire_keys", _expire_keys, 60),
         Job("rotate_keys", _rotate_keys, 60),
         Job("warm_key_cache", _warm_key_cache, 300),
+        Job("refresh_jwks", _refresh_jwks, 300),
         Job("heartbeat", _heartbeat, 300),
     )
 }

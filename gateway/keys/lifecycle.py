@@ -31,7 +31,9 @@ def expire_due() -> str:
     )
     stale: list[str] = []
     for token in expired:
-        db.session.execute(sa.update(VT).where(VT.token == token).values(expiry_handled_at=now))
+        db.session.execute(
+            sa.update(VT).where(VT.token == token).values(expiry_handled_at=now, version=VT.version + 1)
+        )
         service.audit("system:expire_keys", "expire", token)
         stale += [token, *service.successors_of(token)]
     ended = list(db.session.scalars(sa.select(DeprecatedToken.token).where(DeprecatedToken.revoke_at <= now)))

@@ -171,3 +171,18 @@ def test_usage_events_do_not_wait_for_redis(make_app, upstream):
         )
     assert time.monotonic() - start < 5
     assert app.extensions["gateway.usage"].pending() >= 1  # buffered, shipped when Redis is back
+
+
+def test_embedded_scheduler_flushes_usage_in_process(make_app):
+    from gateway.jobs.embedded import EmbeddedScheduler
+    from tests.keys.conftest import MODELS
+
+    app = make_app(
+        {**MODELS, "general_settings": {"job_schedule": {"flush_usage": 0.05}}}, env={"DATABASE_URL": ""}
+    )
+    app.test_client().post("/chat/completions", json={"model": "gpt-4o", "messages": []}, headers=auth())
+    scheduler = EmbeddedScheduler(app)
+    assert scheduler.tick() == []  # nothing on the first tick: first runs come one interval later
+    time.sleep(0.1)
+    assert scheduler.tick() == ["flush_usage"]
+    assert rows(app, "SELECT status, model FROM usage_logs") == [(200, "gpt-4o")]

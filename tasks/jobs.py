@@ -22,6 +22,7 @@ expire_keys = _task("expire_keys")
 rotate_keys = _task("rotate_keys")
 warm_key_cache = _task("warm_key_cache")
 refresh_jwks = _task("refresh_jwks")
+reset_budgets = _task("reset_budgets")
 heartbeat = _task("heartbeat")
 
 TASKS: dict[str, Task] = {
@@ -31,6 +32,7 @@ TASKS: dict[str, Task] = {
     "rotate_keys": rotate_keys,
     "warm_key_cache": warm_key_cache,
     "refresh_jwks": refresh_jwks,
+    "reset_budgets": reset_budgets,
     "heartbeat": heartbeat,
 }
 assert set(TASKS) == set(JOBS), "every job needs its task"

@@ -48,6 +48,12 @@ def _warm_key_cache() -> str:
     return warm_cache()
 
 
+def _reset_budgets() -> str:
+    from ..keys.lifecycle import reset_budgets
+
+    return reset_budgets()
+
+
 def _refresh_jwks() -> str:
     store = current_app.extensions.get("gateway.jwks")
     if store is None:
@@ -79,6 +85,7 @@ JOBS: dict[str, Job] = {
         Job("rotate_keys", _rotate_keys, 60),
         Job("warm_key_cache", _warm_key_cache, 300),
         Job("refresh_jwks", _refresh_jwks, 300),
+        Job("reset_budgets", _reset_budgets, 60),
         Job("heartbeat", _heartbeat, 300),
     )
 }

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..clock import utcnow
+from ..durations import parse_duration
 from ..extensions import db
 from ..headers import hash_secret
 from ..keycache.record import KeyRecord
@@ -115,3 +116,27 @@ def warm_cache(hours: float | None = None) -> str:
     records = [KeyRecord.from_row(r) for r in rows]
     written = cache.shared.warm(records) if records else 0
     return f"{len(records)} recently used, {written} written to L2"
+
+
+def reset_budgets() -> str:
+    """Keys whose budget period ended: spend back to 0 (database and live counter), next period set."""
+    now = utcnow()
+    due = list(
+        db.session.execute(
+            sa.select(VT.token, VT.budget_duration).where(
+                VT.budget_duration.is_not(None), VT.budget_reset_at <= now
+            )
+        )
+    )
+    for token, duration in due:
+        db.session.execute(
+            sa.update(VT)
+            .where(VT.token == token)
+            .values(spend=0.0, budget_reset_at=now + parse_duration(duration), version=VT.version + 1)
+        )
+        service.audit("system:reset_budgets", "reset_budget", token)
+    service.commit(*[t for t, _ in due])
+    limiter = current_app.extensions["gateway.limits"].limiter
+    for token, _ in due:
+        limiter.reset_budget(token)
+    return f"{len(due)} budget(s) reset"

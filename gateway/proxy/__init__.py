@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .. import usage
 from ..auth import authenticate
-from ..authz import authorize_model, authorize_route, model_allowed
+from ..authz import admit, authorize_model, authorize_route, model_allowed
 from ..errors import GatewayError
 from .clientside import refuse_forbidden
 from .forward import forward
@@ -35,6 +35,7 @@ def _completion() -> Response:
     targets = ext["gateway.router"].candidates(intent.model)
     authorize_model(g.principal, intent.model)
     meter = usage.start(g.principal, intent.model)
+    admit(g.principal, intent.raw, intent.body, meter)  # refused requests are not metered
     try:
         resp = forward(intent, targets, ext["gateway.upstream"], meter)
     except GatewayError as exc:

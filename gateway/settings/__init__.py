@@ -46,6 +46,7 @@ class Settings:
     key_rotation_grace: timedelta = timedelta(hours=24)
     key_cache_warm_hours: float = 24.0
     job_schedule: Mapping[str, float] = field(default_factory=dict)
+    limits_on_redis_failure: str = "open"
     ignored: tuple[str, ...] = ()
 
     @property
@@ -179,6 +180,15 @@ def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in schedule.items()}
 
 
+def _choice(general: Mapping[str, Any], name: str, choices: tuple[str, ...], source: str) -> str:
+    value = general.get(name, choices[0])
+    if value not in choices:
+        raise ConfigError(
+            source, f"general_settings.{name}", f"must be one of {', '.join(choices)}, got {value!r}"
+        )
+    return value
+
+
 def _custom_auth_mode(general: Mapping[str, Any], source: str) -> str:
     settings = general.get("custom_auth_settings") or {}
     key = "general_settings.custom_auth_settings"
@@ -270,5 +280,6 @@ def load_settings(
         key_rotation_grace=grace,
         key_cache_warm_hours=_positive(general, "key_cache_warm_hours", 24.0, source),
         job_schedule=_job_schedule(general, source),
+        limits_on_redis_failure=_choice(general, "limits_on_redis_failure", ("open", "closed"), source),
         ignored=tuple(ignored),
     )

@@ -37,6 +37,7 @@ GENERAL = frozenset(
         "key_rotation_grace_period",
         "key_cache_warm_hours",
         "job_schedule",
+        "limits_on_redis_failure",
     }
 )
 
@@ -188,5 +189,6 @@ JOB_NAMES = (
     "rotate_keys",
     "warm_key_cache",
     "refresh_jwks",
+    "reset_budgets",
     "heartbeat",
 )

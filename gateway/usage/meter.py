@@ -26,6 +26,7 @@ class Meter:
         "_done",
         "_finishers",
         "_sink",
+        "admission",
         "deployment",
         "model",
         "principal",
@@ -45,6 +46,7 @@ class Meter:
         self.started = time.perf_counter()
         self.wall = time.time()
         self.deployment: Deployment | None = None
+        self.admission: tuple | None = None  # set by the limits stage, read back when this ends
         self._done = False
 
     def finish(self, status: int, usage: Mapping[str, Any] | None = None) -> None:

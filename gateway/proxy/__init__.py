@@ -38,8 +38,8 @@ def _completion() -> Response:
     admit(g.principal, intent.raw, intent.body, meter)  # refused requests are not metered
     try:
         resp = forward(intent, targets, ext["gateway.upstream"], meter)
-    except GatewayError as exc:
-        meter.finish(exc.status)
+    except BaseException as exc:  # metered (and its limits settled) however it failed
+        meter.finish(exc.status if isinstance(exc, GatewayError) else 500)
         raise
     resp.headers["X-Request-Id"] = meter.request_id
     return resp

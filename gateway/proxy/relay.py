@@ -114,34 +114,58 @@ class _Events:
         return rest
 
 
-def _relay(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> Iterator[bytes]:
-    events = _Events(hide_usage)
-    status = CLIENT_GONE  # unless the loop ends, the client went away
-    try:
-        for chunk in _chunks(resp):
-            out = events.feed(chunk)
-            if out:
-                yield out
-        rest = events.rest()
-        status = 200
-        if rest:
-            yield rest
-        if not events.done:
-            yield DONE
-    except ReadTimeoutError:
-        status = 504
-        yield b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE
-    except HTTPError as exc:
-        status = 502
-        log.warning("upstream stream broke: %s", type(exc).__name__)
-        yield b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE
-    finally:
-        # Runs on completion and when the client goes away (the server closes this generator):
-        # an unfinished upstream response is closed, so the upstream sees the disconnect too.
+class _Relay:
+    """The SSE body. Also closable before its first chunk (a client gone before the response
+    started): a generator that never ran would skip its `finally`, leaving the upstream open
+    and the request unmetered, its in-flight slot held."""
+
+    def __init__(self, resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> None:
+        self._resp, self._meter = resp, meter
+        self._events = _Events(hide_usage)
+        self._gen: Iterator[bytes] | None = None
+        self._ended = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._gen = self._run()
+        return self._gen
+
+    def close(self) -> None:
+        if self._gen is not None:
+            self._gen.close()  # runs the generator's finally if it is suspended mid-stream
+        self._end(CLIENT_GONE)
+
+    def _end(self, status: int) -> None:
+        if self._ended:
+            return
+        self._ended = True
         if status != 200:
-            resp.close()
-        resp.release_conn()
-        meter.finish(status, events.usage)
+            self._resp.close()  # an unfinished upstream response: the upstream sees the disconnect
+        self._resp.release_conn()
+        self._meter.finish(status, self._events.usage)
+
+    def _run(self) -> Iterator[bytes]:
+        events = self._events
+        status = CLIENT_GONE  # unless the loop ends, the client went away
+        try:
+            for chunk in _chunks(self._resp):
+                out = events.feed(chunk)
+                if out:
+                    yield out
+            rest = events.rest()
+            status = 200
+            if rest:
+                yield rest
+            if not events.done:
+                yield DONE
+        except ReadTimeoutError:
+            status = 504
+            yield b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE
+        except HTTPError as exc:
+            status = 502
+            log.warning("upstream stream broke: %s", type(exc).__name__)
+            yield b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE
+        finally:
+            self._end(status)
 
 
 def stream_response(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> Response:
@@ -152,5 +176,5 @@ def stream_response(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> R
         return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")
     ctype = resp.headers.get("Content-Type", "text/event-stream")
     return Response(
-        _relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
+        _Relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
     )

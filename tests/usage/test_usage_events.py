@@ -186,3 +186,18 @@ def test_embedded_scheduler_flushes_usage_in_process(make_app):
     time.sleep(0.1)
     assert scheduler.tick() == ["flush_usage"]
     assert rows(app, "SELECT status, model FROM usage_logs") == [(200, "gpt-4o")]
+
+
+def test_a_stream_closed_before_its_first_chunk_is_still_metered_and_closed(uapp, upstream):
+    upstream.behaviour = Behaviour(endless=True, chunk_interval=0.02)
+    resp = uapp.test_client().post(
+        "/chat/completions",
+        json={"model": "gpt-4o", "messages": [], "stream": True},
+        headers=auth(),
+        buffered=False,
+    )
+    assert resp.status_code == 200
+    resp.close()  # the server closes the body without ever iterating it
+    assert upstream.client_gone.wait(5), "the upstream stream was left open"
+    ship_and_flush(uapp)
+    assert rows(uapp, "SELECT status FROM usage_logs") == [(499,)]

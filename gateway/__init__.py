@@ -9,7 +9,22 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, auth, cli, database, errors, extensions, health, keycache, logs, metrics, proxy
+from . import (
+    admin,
+    auth,
+    authz,
+    cli,
+    database,
+    errors,
+    extensions,
+    health,
+    jobs,
+    keycache,
+    logs,
+    metrics,
+    proxy,
+    usage,
+)
 from .auth.links import build_links
 from .settings import Settings, load_settings
 
@@ -55,7 +70,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     keycache.init_app(app)
     auth.init_app(app, build_links(app))
     proxy.init_app(app)
+    usage.init_app(app)
+    authz.init_app(app)
     admin.init_app(app)
     health.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
     return app

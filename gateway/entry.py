@@ -28,6 +28,10 @@ def check_config() -> int:
             from .auth.custom import load_custom_auth
 
             load_custom_auth(settings)
+        if settings.enable_jwt_auth:
+            from .auth.jwt import jwt_settings
+
+            jwt_settings(settings)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 2

@@ -22,6 +22,7 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    os.makedirs(app.instance_path, exist_ok=True)  # beat keeps its schedule file there
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=settings.redis_url or "memory://",
@@ -32,10 +33,10 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         beat_schedule_filename=os.path.join(app.instance_path, "celerybeat-schedule"),
-        beat_schedule=beat_schedule(app.config.get("JOB_SCHEDULE") or {}),
+        beat_schedule=beat_schedule(settings.job_schedule),
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    from . import heartbeat  # noqa: F401 - registers the tasks
+    from . import jobs  # noqa: F401 - registers the tasks
 
     return celery

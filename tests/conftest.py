@@ -18,6 +18,7 @@ from gateway import create_app
 from gateway.extensions import db
 from tests.support.live import LiveGateway
 from tests.support.upstream import FakeUpstream
+from tests.support.webhook import WebhookReceiver
 
 MASTER = "sk-test-master-key-0001"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -122,6 +123,7 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     for app in apps:
         app.extensions["gateway.upstream"].clear()
         app.extensions["gateway.keycache"].close()
+        app.extensions["gateway.usage"].close()
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].close()
         with app.app_context():
@@ -137,6 +139,14 @@ def app(make_app: Callable[..., Flask], upstream: FakeUpstream) -> Flask:
 @pytest.fixture
 def client(app: Flask):
     return app.test_client()
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver on loopback (key rotation delivers new keys to it)."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture

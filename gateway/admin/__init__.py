@@ -26,6 +26,6 @@ def actor(principal: Principal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import keys  # noqa: F401 - registers the routes on bp
+    from . import keys, usage  # noqa: F401 - registers the routes on bp
 
     app.register_blueprint(bp)

@@ -7,6 +7,7 @@ from flask import Flask
 from ..extensions import db
 from . import Authenticator
 from .custom import CustomAuthenticator, load_custom_auth
+from .jwt import build_jwt_link
 from .master import MasterKeyAuthenticator, bootstrap_hash
 from .virtual_key import VirtualKeyAuthenticator
 
@@ -14,12 +15,16 @@ from .virtual_key import VirtualKeyAuthenticator
 def build_links(app: Flask) -> list[Authenticator]:
     settings = app.extensions["gateway.settings"]
     links: list[Authenticator] = []
-    # Loaded first, so a bad custom_auth stops start-up before anything is written.
+    # Loaded first, so a bad custom_auth or JWT setting stops start-up before anything is written
+    # (or a master key generated and printed).
     if settings.custom_auth and settings.custom_auth_mode != "off":
         links.append(CustomAuthenticator(load_custom_auth(settings), settings.custom_auth_mode))
+    jwt_link = build_jwt_link(app) if settings.enable_jwt_auth else None
     with app.app_context():
         master_hash = bootstrap_hash(settings)
         db.session.remove()
     links.append(MasterKeyAuthenticator(master_hash))
+    if jwt_link is not None:
+        links.append(jwt_link)
     links.append(VirtualKeyAuthenticator())
     return links

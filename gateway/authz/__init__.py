@@ -1,9 +1,13 @@
-"""Stage 4: authorization, the same for every auth method (route, model; limits later)."""
+"""Stage 4: authorization, the same for every auth method: route, model, then limits."""
 
 from __future__ import annotations
 
+from flask import Flask, current_app
+
 from ..auth.principal import Principal
 from ..errors import PermissionDenied
+from ..usage import Meter
+from . import limits
 from .routes import default_routes, is_management, route_allowed
 
 ALL_MODELS = frozenset({"*", "all-proxy-models"})
@@ -37,3 +41,12 @@ def authorize(principal: Principal, path: str, model: str | None = None) -> None
     authorize_route(principal, path)
     if model is not None:
         authorize_model(principal, model)
+
+
+def admit(principal: Principal, raw: bytes, body: dict, meter: Meter) -> None:
+    """Rate, in-flight and budget limits (429 when over); see limits.py."""
+    current_app.extensions["gateway.limits"].admit(principal, raw, body, meter)
+
+
+def init_app(app: Flask) -> None:
+    limits.init_app(app)

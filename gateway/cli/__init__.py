@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .jobs import jobs
     from .keys import keys
 
     app.cli.add_command(keys)
+    app.cli.add_command(jobs)

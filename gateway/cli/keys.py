@@ -121,6 +121,15 @@ def delete(key_list: tuple[str, ...]) -> None:
     _run(service.delete, {"keys": list(key_list)}, ACTOR)
 
 
+@keys.command("rotate")
+@click.option("--due", is_flag=True, required=True, help="rotate every key whose rotation is due")
+def rotate(due: bool) -> None:
+    """Rotate the keys that are due now, delivering each new key to the rotation webhook."""
+    from ..keys.lifecycle import rotate_due
+
+    click.echo(rotate_due())
+
+
 @keys.command("regenerate")
 @click.argument("key")
 @click.option("--grace-period", help="how long the old key keeps working, e.g. 24h")

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 _VT = VerificationToken.__table__
 _DT = DeprecatedToken.__table__
-_COLUMNS = [
+COLUMNS = [
     _VT.c[name]
     for name in (
         "token", "key_name", "key_alias", "user_id", "team_id", "models", "allowed_routes", "expires",
@@ -26,11 +26,11 @@ _COLUMNS = [
 
 
 def _query(token: str) -> sa.CompoundSelect:
-    current = sa.select(*_COLUMNS, sa.cast(sa.null(), _DT.c.revoke_at.type).label("revoke_at")).where(
+    current = sa.select(*COLUMNS, sa.cast(sa.null(), _DT.c.revoke_at.type).label("revoke_at")).where(
         _VT.c.token == token
     )
     deprecated = (
-        sa.select(*_COLUMNS, _DT.c.revoke_at)
+        sa.select(*COLUMNS, _DT.c.revoke_at)
         .join_from(_DT, _VT, _DT.c.new_token == _VT.c.token)
         .where(_DT.c.token == token)
     )

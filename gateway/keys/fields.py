@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..durations import DurationError, parse_duration
 from ..errors import BadRequest
-from .durations import DurationError, parse_duration
 
 Check = Callable[[str, Any], Any]
 

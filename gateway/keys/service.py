@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import keycache
 from ..clock import utcnow
+from ..durations import parse_duration
 from ..errors import BadRequest, NotFound
 from ..extensions import db
 from ..headers import hash_secret, mask
 from ..models import AuditEvent, DeprecatedToken, VerificationToken
 from . import fields
-from .durations import parse_duration
 from .secrets import key_name, new_key, to_hash
 from .view import key_view
 
@@ -32,7 +32,7 @@ def _row(key_or_hash: str) -> VerificationToken:
     return row
 
 
-def _audit(actor: str, action: str, token: str, **detail: Any) -> None:
+def audit(actor: str, action: str, token: str, **detail: Any) -> None:
     db.session.add(AuditEvent(actor=actor, action=action, key_hash=token, detail=detail, created_at=utcnow()))
 
 
@@ -42,6 +42,7 @@ def _apply(row: VerificationToken, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name == "duration":
             row.expires = now + parse_duration(value) if value else None
+            row.expiry_handled_at = None  # a new expiry is the expiry job's business again
         elif name == "budget_duration":
             row.budget_duration = value
             row.budget_reset_at = now + parse_duration(value) if value else None
@@ -65,16 +66,16 @@ def _writing() -> Iterator[None]:
         raise BadRequest("This key already exists.", param="key") from None
 
 
-def _commit(*tokens: str, follow: str | None = None, created: str | None = None) -> None:
+def commit(*tokens: str, follow: str | None = None, created: str | None = None) -> None:
     """Commit, then invalidate every cached record that changed (`follow`'s deprecated hashes too)."""
     with _writing():
         db.session.flush()
-        stale = [*tokens, *(_successors_of(follow) if follow else ())]
+        stale = [*tokens, *(successors_of(follow) if follow else ())]
         db.session.commit()
     keycache.invalidate(stale, created=[created] if created else [])
 
 
-def _successors_of(token: str) -> list[str]:
+def successors_of(token: str) -> list[str]:
     """Deprecated hashes that resolve to `token`: their cached records change with it."""
     return list(
         db.session.scalars(sa.select(DeprecatedToken.token).where(DeprecatedToken.new_token == token))
@@ -101,8 +102,8 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     )
     _apply(row, values)
     db.session.add(row)
-    _audit(actor, "generate", row.token, fields=sorted(values))
-    _commit(row.token, created=row.token)  # also clears a negative entry for an imported key
+    audit(actor, "generate", row.token, fields=sorted(values))
+    commit(row.token, created=row.token)  # also clears a negative entry for an imported key
     return {**key_view(row), "key": plaintext}
 
 
@@ -114,8 +115,8 @@ def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
     _apply(row, values)
     row.version += 1
     row.updated_at = utcnow()
-    _audit(actor, "update", row.token, fields=sorted(values))
-    _commit(row.token, follow=row.token)
+    audit(actor, "update", row.token, fields=sorted(values))
+    commit(row.token, follow=row.token)
     return key_view(row)
 
 
@@ -124,8 +125,8 @@ def set_blocked(key_or_hash: str, blocked: bool, actor: str) -> dict[str, Any]:
     row.blocked = blocked
     row.version += 1
     row.updated_at = utcnow()
-    _audit(actor, "block" if blocked else "unblock", row.token)
-    _commit(row.token, follow=row.token)
+    audit(actor, "block" if blocked else "unblock", row.token)
+    commit(row.token, follow=row.token)
     return key_view(row)
 
 
@@ -153,8 +154,8 @@ def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
         db.session.add(
             DeprecatedToken(token=old, new_token=new, revoke_at=utcnow() + grace, created_at=utcnow())
         )
-    _audit(actor, "regenerate", old, new_token=new, grace_seconds=int(grace.total_seconds()))
-    _commit(old, new, follow=new, created=new)
+    audit(actor, "regenerate", old, new_token=new, grace_seconds=int(grace.total_seconds()))
+    commit(old, new, follow=new, created=new)
     return {**key_view(row), "key": plaintext}
 
 
@@ -175,10 +176,10 @@ def delete(body: dict[str, Any], actor: str) -> dict[str, Any]:
     rows = list({r.token: r for r in rows}.values())
     stale: list[str] = []
     for row in rows:
-        stale += [row.token, *_successors_of(row.token)]  # before the cascade removes them
-        _audit(actor, "delete", row.token)
+        stale += [row.token, *successors_of(row.token)]  # before the cascade removes them
+        audit(actor, "delete", row.token)
         db.session.delete(row)
-    _commit(*stale)
+    commit(*stale)
     return {"deleted_keys": [r.token for r in rows]}
 
 

@@ -1,7 +1,17 @@
 """The gateway's tables, as SQLAlchemy models (migrations never import these)."""
 
 from .audit import AuditEvent
+from .jobs import JobRun
 from .keys import DeprecatedToken, VerificationToken
 from .meta import GatewayMeta
+from .usage import DailyUsage, UsageLog
 
-__all__ = ["AuditEvent", "DeprecatedToken", "GatewayMeta", "VerificationToken"]
+__all__ = [
+    "AuditEvent",
+    "DailyUsage",
+    "DeprecatedToken",
+    "GatewayMeta",
+    "JobRun",
+    "UsageLog",
+    "VerificationToken",
+]

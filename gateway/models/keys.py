@@ -33,7 +33,7 @@ class VerificationToken(db.Model):
     max_parallel_requests: Mapped[int | None] = mapped_column(Integer)
     auto_rotate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     rotation_interval: Mapped[str | None] = mapped_column(String(16))
-    rotation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rotation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -42,6 +42,8 @@ class VerificationToken(db.Model):
     )
     created_by: Mapped[str | None] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    expiry_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DeprecatedToken(db.Model):

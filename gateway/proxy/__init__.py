@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from .. import usage
 from ..auth import authenticate
-from ..authz import authorize_model, authorize_route, model_allowed
+from ..authz import admit, authorize_model, authorize_route, model_allowed
+from ..errors import GatewayError
 from .clientside import refuse_forbidden
 from .forward import forward
 from .intent import read_intent
@@ -32,7 +34,15 @@ def _completion() -> Response:
     refuse_forbidden(intent.body)
     targets = ext["gateway.router"].candidates(intent.model)
     authorize_model(g.principal, intent.model)
-    return forward(intent, targets, ext["gateway.upstream"])
+    meter = usage.start(g.principal, intent.model)
+    admit(g.principal, intent.raw, intent.body, meter)  # refused requests are not metered
+    try:
+        resp = forward(intent, targets, ext["gateway.upstream"], meter)
+    except BaseException as exc:  # metered (and its limits settled) however it failed
+        meter.finish(exc.status if isinstance(exc, GatewayError) else 500)
+        raise
+    resp.headers["X-Request-Id"] = meter.request_id
+    return resp
 
 
 def _models() -> Response:

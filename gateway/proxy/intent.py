@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import orjson
 from flask import Request
 
 from ..body import read_json_object
@@ -38,3 +39,17 @@ def read_intent(request: Request) -> RequestIntent:
         raise BadRequest("`stream` must be true or false.", param="stream")
     path = request.path
     return RequestIntent(path=path, op=op_for(path), model=model, stream=stream, body=body, raw=raw)
+
+
+def ask_for_usage(intent: RequestIntent) -> tuple[RequestIntent, bool]:
+    """A stream the client did not ask usage for gets `stream_options.include_usage` anyway (the
+    meter needs the tokens); True means the relay must hide that extra final chunk again."""
+    if not intent.stream or intent.op == "embeddings":
+        return intent, False
+    options = intent.body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        return intent, False  # malformed: the upstream answers it
+    if options and options.get("include_usage") is True:
+        return intent, False
+    body = {**intent.body, "stream_options": {**(options or {}), "include_usage": True}}
+    return replace(intent, body=body, raw=orjson.dumps(body)), True

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import orjson
 from flask import Response
 
+from ..usage import Meter
 from .intent import RequestIntent
 
 _WORDS = re.compile(r"\S+\s*|\s+")
@@ -44,7 +45,15 @@ def _chunk(base: dict, delta: dict, finish: str | None) -> bytes:
     return b"data: " + orjson.dumps(body) + b"\n\n"
 
 
-def _stream(intent: RequestIntent, content: str) -> Iterator[bytes]:
+def _stream(intent: RequestIntent, content: str, meter: Meter, hide_usage: bool) -> Iterator[bytes]:
+    try:
+        yield from _events(intent, content, hide_usage)
+        meter.finish(200, _usage(intent, content))
+    finally:
+        meter.finish(499)  # no-op when finished above: the client left mid-stream
+
+
+def _events(intent: RequestIntent, content: str, hide_usage: bool) -> Iterator[bytes]:
     base = {
         "id": f"chatcmpl-mock-{uuid.uuid4().hex[:12]}",
         "object": "chat.completion.chunk",
@@ -66,13 +75,13 @@ def _stream(intent: RequestIntent, content: str) -> Iterator[bytes]:
             yield b"data: " + orjson.dumps(event) + b"\n\n"
     yield _chunk(base, {}, "stop")
     options = intent.body.get("stream_options")
-    if isinstance(options, dict) and options.get("include_usage"):
+    if isinstance(options, dict) and options.get("include_usage") and not hide_usage:
         yield (b"data: " + orjson.dumps({**base, "choices": [], "usage": _usage(intent, content)}) + b"\n\n")
     yield b"data: [DONE]\n\n"
 
 
-def respond(intent: RequestIntent, content: str) -> Response:
-    """An OpenAI-shaped answer whose text is `content`."""
+def respond(intent: RequestIntent, content: str, meter: Meter, hide_usage: bool) -> Response:
+    """An OpenAI-shaped answer whose text is `content`, metered like an upstream's."""
     if intent.op == "embeddings":
         inputs = intent.body.get("input")
         items = inputs if isinstance(inputs, list) else [inputs]
@@ -87,10 +96,11 @@ def respond(intent: RequestIntent, content: str) -> Response:
             "model": intent.model,
             "usage": {"prompt_tokens": p, "total_tokens": p},
         }
+        meter.finish(200, body["usage"])
         return Response(orjson.dumps(body), mimetype="application/json")
     if intent.stream:
         return Response(
-            _stream(intent, content),
+            _stream(intent, content, meter, hide_usage),
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
@@ -113,4 +123,5 @@ def respond(intent: RequestIntent, content: str) -> Response:
         "choices": [choice],
         "usage": _usage(intent, content),
     }
+    meter.finish(200, body["usage"])
     return Response(orjson.dumps(body), mimetype="application/json")

@@ -1,9 +1,11 @@
-"""Upstream answers back to the client: JSON as is, SSE chunk by chunk, errors in one envelope."""
+"""Upstream answers back to the client: JSON as is, SSE event by event as it arrives (never held
+back), errors in one envelope; the upstream's `usage` is read on the way for the meter."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 from flask import Response
@@ -11,11 +13,14 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 
 from ..errors import envelope
+from ..usage import Meter
 
 log = logging.getLogger(__name__)
 
 DONE = b"data: [DONE]\n\n"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+MAX_PENDING = 1 << 20  # an "event" this long without a blank line is passed on as it is
+CLIENT_GONE = 499
 
 
 def _error_body(status: int, data: bytes) -> bytes:
@@ -30,10 +35,20 @@ def _error_body(status: int, data: bytes) -> bytes:
     return envelope(f"Upstream answered {status}: {text}", "upstream_error", status)
 
 
-def json_response(resp: BaseHTTPResponse) -> Response:
+def _json(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def json_response(resp: BaseHTTPResponse, meter: Meter) -> Response:
     data = resp.data
     if resp.status >= 400:
+        meter.finish(resp.status)
         return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")
+    body = _json(data) if b'"usage"' in data else None
+    meter.finish(resp.status, body.get("usage") if isinstance(body, dict) else None)
     return Response(
         data, status=resp.status, content_type=resp.headers.get("Content-Type", "application/json")
     )
@@ -50,34 +65,116 @@ def _chunks(resp: BaseHTTPResponse) -> Iterator[bytes]:
         yield data
 
 
-def _relay(resp: BaseHTTPResponse) -> Iterator[bytes]:
-    finished = False
-    tail = b""
-    try:
-        for chunk in _chunks(resp):
-            if chunk:
-                tail = (tail + chunk)[-32:]
-                yield chunk
-        finished = True
-        if b"[DONE]" not in tail:
-            yield DONE
-    except ReadTimeoutError:
-        yield (b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE)
-    except HTTPError as exc:
-        log.warning("upstream stream broke: %s", type(exc).__name__)
-        yield (b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE)
-    finally:
-        # Runs on completion and when the client goes away (the server closes this generator):
-        # an unfinished upstream response is closed, so the upstream sees the disconnect too.
-        if not finished:
-            resp.close()
-        resp.release_conn()
+def _usage_event(event: bytes) -> tuple[dict | None, bool]:
+    """(usage, usage_only) of an SSE event that mentions a usage object."""
+    payload = b"".join(line[5:].strip() for line in event.split(b"\n") if line.startswith(b"data:"))
+    body = _json(payload)
+    if not isinstance(body, dict) or not isinstance(body.get("usage"), dict):
+        return None, False
+    return body["usage"], not body.get("choices")
 
 
-def stream_response(resp: BaseHTTPResponse) -> Response:
+class _Events:
+    """Splits the upstream's bytes into SSE events, keeps the usage, drops the chunk we asked for."""
+
+    def __init__(self, hide_usage: bool) -> None:
+        self.hide_usage = hide_usage
+        self.usage: dict | None = None
+        self.done = False
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        if b"\r" in data:  # CRLF framing: pass through untouched, still looking for usage
+            self._pending = b""
+            if b'"usage":' in data:
+                for event in data.replace(b"\r\n", b"\n").split(b"\n\n"):
+                    usage, _ = _usage_event(event)
+                    self.usage = usage or self.usage
+            self.done = self.done or b"[DONE]" in data[-32:]
+            return data
+        *events, self._pending = data.split(b"\n\n")
+        if len(self._pending) > MAX_PENDING:
+            events.append(self._pending)
+            self._pending = b""
+        out = []
+        for event in events:
+            if b'"usage":{' in event or b'"usage": {' in event:
+                usage, usage_only = _usage_event(event)
+                self.usage = usage or self.usage
+                if usage_only and self.hide_usage:
+                    continue
+            elif event.startswith(b"data: [DONE]"):
+                self.done = True
+            out.append(event)
+        return b"\n\n".join(out) + b"\n\n" if out else b""
+
+    def rest(self) -> bytes:
+        rest, self._pending = self._pending, b""
+        return rest
+
+
+class _Relay:
+    """The SSE body. Also closable before its first chunk (a client gone before the response
+    started): a generator that never ran would skip its `finally`, leaving the upstream open
+    and the request unmetered, its in-flight slot held."""
+
+    def __init__(self, resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> None:
+        self._resp, self._meter = resp, meter
+        self._events = _Events(hide_usage)
+        self._gen: Iterator[bytes] | None = None
+        self._ended = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._gen = self._run()
+        return self._gen
+
+    def close(self) -> None:
+        if self._gen is not None:
+            self._gen.close()  # runs the generator's finally if it is suspended mid-stream
+        self._end(CLIENT_GONE)
+
+    def _end(self, status: int) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if status != 200:
+            self._resp.close()  # an unfinished upstream response: the upstream sees the disconnect
+        self._resp.release_conn()
+        self._meter.finish(status, self._events.usage)
+
+    def _run(self) -> Iterator[bytes]:
+        events = self._events
+        status = CLIENT_GONE  # unless the loop ends, the client went away
+        try:
+            for chunk in _chunks(self._resp):
+                out = events.feed(chunk)
+                if out:
+                    yield out
+            rest = events.rest()
+            status = 200
+            if rest:
+                yield rest
+            if not events.done:
+                yield DONE
+        except ReadTimeoutError:
+            status = 504
+            yield b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE
+        except HTTPError as exc:
+            status = 502
+            log.warning("upstream stream broke: %s", type(exc).__name__)
+            yield b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE
+        finally:
+            self._end(status)
+
+
+def stream_response(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> Response:
     if resp.status >= 400:
         data = resp.read()
         resp.release_conn()
+        meter.finish(resp.status)
         return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")
     ctype = resp.headers.get("Content-Type", "text/event-stream")
-    return Response(_relay(resp), status=resp.status, content_type=ctype, headers=STREAM_HEADERS)
+    return Response(
+        _Relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
+    )

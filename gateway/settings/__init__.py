@@ -6,11 +6,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
+from ..durations import DurationError, parse_duration
 from . import schema
 from .deployments import ClientsideAuth, Deployment, parse_deployment
 from .errors import ConfigError
@@ -42,6 +44,10 @@ class Settings:
     key_rotation_webhook_url: str | None = None
     key_rotation_webhook_secret: str | None = field(default=None, repr=False)
     metrics_require_auth: bool = False
+    key_rotation_grace: timedelta = timedelta(hours=24)
+    key_cache_warm_hours: float = 24.0
+    job_schedule: Mapping[str, float] = field(default_factory=dict)
+    limits_on_redis_failure: str = "open"
     ignored: tuple[str, ...] = ()
 
     @property
@@ -139,6 +145,51 @@ def _jwt_auth(general: Mapping[str, Any], source: str) -> dict[str, Any]:
     return jwt_auth
 
 
+def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str | None, timedelta]:
+    url = general.get("key_rotation_webhook_url")
+    secret = general.get("key_rotation_webhook_secret")
+    key = "general_settings.key_rotation_webhook_url"
+    if url is not None and (not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url)):
+        raise ConfigError(source, key, f"must be an http(s) URL, got {url!r}")
+    if url and (not isinstance(secret, str) or len(secret) < 16):
+        raise ConfigError(
+            source, "general_settings.key_rotation_webhook_secret", "needs 16+ characters to sign the webhook"
+        )
+    grace = general.get("key_rotation_grace_period", "24h")
+    try:
+        period = parse_duration(grace, allow_zero=True)
+    except DurationError as exc:
+        raise ConfigError(source, "general_settings.key_rotation_grace_period", str(exc)) from None
+    return url, secret, period
+
+
+def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
+    schedule = general.get("job_schedule") or {}
+    if not isinstance(schedule, dict):
+        raise ConfigError(source, "general_settings.job_schedule", "must map job names to seconds")
+    for name, every in schedule.items():
+        if name not in schema.JOB_NAMES:
+            raise ConfigError(
+                source,
+                f"general_settings.job_schedule.{name}",
+                f"unknown job (known: {', '.join(schema.JOB_NAMES)})",
+            )
+        if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
+            raise ConfigError(
+                source, f"general_settings.job_schedule.{name}", f"must be seconds > 0, got {every!r}"
+            )
+    return {str(k): float(v) for k, v in schedule.items()}
+
+
+def _choice(general: Mapping[str, Any], name: str, choices: tuple[str, ...], source: str) -> str:
+    value = general.get(name, choices[0])
+    if value not in choices:
+        raise ConfigError(
+            source, f"general_settings.{name}", f"must be one of {', '.join(choices)}, got {value!r}"
+        )
+    return value
+
+
 def _custom_auth_mode(general: Mapping[str, Any], source: str) -> str:
     settings = general.get("custom_auth_settings") or {}
     key = "general_settings.custom_auth_settings"
@@ -210,6 +261,7 @@ def load_settings(
     if custom_auth is not None and (not isinstance(custom_auth, str) or "." not in custom_auth):
         raise ConfigError(source, "general_settings.custom_auth", "must be 'module.function'")
     urls = tuple(u.strip() for u in env.get("JWT_PUBLIC_KEY_URL", "").split(",") if u.strip())
+    webhook_url, webhook_secret, grace = _rotation(general, source)
 
     return Settings(
         source=source,
@@ -228,8 +280,12 @@ def load_settings(
         jwt_audience=env.get("JWT_AUDIENCE") or None,
         custom_auth=custom_auth,
         custom_auth_mode=_custom_auth_mode(general, source),
-        key_rotation_webhook_url=general.get("key_rotation_webhook_url"),
-        key_rotation_webhook_secret=general.get("key_rotation_webhook_secret"),
         metrics_require_auth=metrics_auth,
+        key_rotation_webhook_url=webhook_url,
+        key_rotation_webhook_secret=webhook_secret,
+        key_rotation_grace=grace,
+        key_cache_warm_hours=_positive(general, "key_cache_warm_hours", 24.0, source),
+        job_schedule=_job_schedule(general, source),
+        limits_on_redis_failure=_choice(general, "limits_on_redis_failure", ("open", "closed"), source),
         ignored=tuple(ignored),
     )

@@ -37,6 +37,10 @@ GENERAL = frozenset(
         "max_request_size_mb",
         "key_rotation_webhook_url",
         "key_rotation_webhook_secret",
+        "key_rotation_grace_period",
+        "key_cache_warm_hours",
+        "job_schedule",
+        "limits_on_redis_failure",
     }
 )
 
@@ -179,3 +183,15 @@ JWT_AUTH = frozenset(
 )
 
 CUSTOM_AUTH_MODES = ("on", "auto", "off")
+
+# The background jobs `general_settings.job_schedule` may name (gateway/jobs/registry.py runs them).
+JOB_NAMES = (
+    "flush_usage",
+    "aggregate_usage",
+    "expire_keys",
+    "rotate_keys",
+    "warm_key_cache",
+    "refresh_jwks",
+    "reset_budgets",
+    "heartbeat",
+)

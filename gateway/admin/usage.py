@@ -1,0 +1,48 @@
+"""`GET /usage/daily`: the daily roll-up of usage, for admins (any key) or a key (its own)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, current_app, g, request
+
+from ..clock import utcnow
+from ..errors import BadRequest, PermissionDenied
+from ..keys.secrets import to_hash
+from ..usage.aggregate import daily
+from . import bp
+
+MAX_DAYS = 366
+
+
+def _day(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"`{name}` must be a date like 2026-01-31.", param=name) from None
+
+
+@bp.get("/usage/daily")
+def usage_daily() -> Response:
+    unknown = set(request.args) - {"key", "start", "end"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    principal = g.principal
+    key = request.args.get("key")
+    key_hash = to_hash(key) if key else None
+    if not principal.is_admin:
+        if key_hash not in (None, principal.key_hash) or principal.key_hash is None:
+            raise PermissionDenied("Only proxy admins may read other keys' usage.")
+        key_hash = principal.key_hash
+    today = utcnow().date()
+    end = _day("end", today)
+    start = _day("start", end - timedelta(days=30))
+    if start > end or (end - start).days > MAX_DAYS:
+        raise BadRequest(f"`start` must be on or before `end`, at most {MAX_DAYS} days apart.", param="start")
+    return current_app.json.response(
+        {"start": start.isoformat(), "end": end.isoformat(), "data": daily(key_hash, start, end)}
+    )

@@ -1,0 +1,67 @@
+"""Claims → Principal (API.md §6): user, team and email by the `litellm_jwtauth` fields, role by scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import AuthError
+from ..principal import INTERNAL_USER, PROXY_ADMIN, TEAM, Principal
+from .settings import JwtSettings
+
+
+def claim(claims: dict[str, Any], name: str) -> Any:
+    """A claim by name, or by a dotted path into nested objects (Keycloak's `realm_access.roles`)."""
+    if name in claims:
+        return claims[name]
+    value: Any = claims
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _identifier(claims: dict[str, Any], name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = claim(claims, name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        # Refused rather than ignored: dropping a team claim would widen the caller's routes.
+        raise AuthError(f"JWT claim {name} is not a string")
+    return str(value)
+
+
+def scopes(claims: dict[str, Any]) -> set[str]:
+    """OAuth 2 `scope` (space-separated, RFC 8693) and `scp` (a list, or a string as Azure AD sends)."""
+    found: set[str] = set()
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            found.update(value.split())
+        elif isinstance(value, list):
+            found.update(v for v in value if isinstance(v, str))
+    return found
+
+
+def principal_from_claims(claims: dict[str, Any], settings: JwtSettings) -> Principal:
+    """The admin scope wins; then a team claim makes a team principal; else an internal user."""
+    user_id = _identifier(claims, settings.user_id_field)
+    team_id = _identifier(claims, settings.team_id_field)
+    email = _identifier(claims, settings.email_field)
+    subject = user_id or _identifier(claims, "sub") or "jwt"
+    common: dict[str, Any] = {
+        "method": "jwt",
+        "subject": subject,
+        "user_id": user_id,
+        "team_id": team_id,
+        "metadata": {"email": email} if email else {},
+    }
+    if settings.admin_scope in scopes(claims):
+        return Principal(role=PROXY_ADMIN, **common)
+    if team_id is not None:
+        return Principal(
+            role=TEAM, models=settings.allowed_models, allowed_routes=settings.team_allowed_routes, **common
+        )
+    return Principal(role=INTERNAL_USER, models=settings.allowed_models, **common)

@@ -1,0 +1,98 @@
+"""The background jobs: name → what it runs and how often by default (DESIGN.md "Jobs")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..settings.schema import JOB_NAMES
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], str]  # returns a short summary for `flask jobs status`
+    every: float  # default interval, seconds
+
+
+def _flush_usage() -> str:
+    from ..extensions import get_redis
+    from ..usage.flush import flush
+
+    return f"{flush(current_app.extensions['gateway.usage'], get_redis(current_app))} rows"
+
+
+def _aggregate_usage() -> str:
+    from ..usage.aggregate import aggregate
+
+    return f"{aggregate()} day(s) recomputed"
+
+
+def _expire_keys() -> str:
+    from ..keys.lifecycle import expire_due
+
+    return expire_due()
+
+
+def _rotate_keys() -> str:
+    from ..keys.lifecycle import rotate_due
+
+    return rotate_due()
+
+
+def _warm_key_cache() -> str:
+    from ..keys.lifecycle import warm_cache
+
+    return warm_cache()
+
+
+def _reset_budgets() -> str:
+    from ..keys.lifecycle import reset_budgets
+
+    return reset_budgets()
+
+
+def _refresh_jwks() -> str:
+    store = current_app.extensions.get("gateway.jwks")
+    if store is None:
+        return "JWT auth not enabled"
+    done = store.refresh_all()
+    return f"{sum(done.values())}/{len(done)} key set(s) refreshed"
+
+
+def _heartbeat() -> str:
+    from ..clock import utcnow
+    from ..extensions import db
+    from ..models import GatewayMeta
+
+    row = db.session.get(GatewayMeta, "jobs.heartbeat.last_run") or GatewayMeta(
+        name="jobs.heartbeat.last_run"
+    )
+    row.value = utcnow().isoformat()
+    db.session.merge(row)
+    db.session.commit()
+    return row.value
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("flush_usage", _flush_usage, 10),
+        Job("aggregate_usage", _aggregate_usage, 300),
+        Job("expire_keys", _expire_keys, 60),
+        Job("rotate_keys", _rotate_keys, 60),
+        Job("warm_key_cache", _warm_key_cache, 300),
+        Job("refresh_jwks", _refresh_jwks, 300),
+        Job("reset_budgets", _reset_budgets, 60),
+        Job("heartbeat", _heartbeat, 300),
+    )
+}
+
+assert tuple(JOBS) == JOB_NAMES, "settings/schema.py JOB_NAMES must list every job"
+
+
+def interval(name: str) -> float:
+    """The job's interval: `general_settings.job_schedule` overrides the default."""
+    return current_app.extensions["gateway.settings"].job_schedule.get(name, JOBS[name].every)

@@ -1,0 +1,80 @@
+"""Running a job: at most once per interval across every beat (a Redis lock), timed, recorded."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+
+import redis
+from flask import current_app
+
+from ..clock import utcnow
+from ..extensions import db, get_redis
+from ..models import JobRun
+from .registry import JOBS, interval
+
+log = logging.getLogger(__name__)
+
+_local_locks: dict[str, float] = {}
+_local_guard = threading.Lock()
+
+
+def _claim(name: str) -> bool:
+    """Claim this interval's run. The lock is not released: it expires just before the next
+    tick, so a second beat's tick in the same interval finds it taken and skips."""
+    ttl = max(interval(name) * 0.9, 0.5)
+    client = get_redis(current_app)
+    if client is not None:
+        try:
+            return bool(client.set(f"gw:job:{name}", secrets.token_hex(4), nx=True, px=int(ttl * 1000)))
+        except redis.RedisError as exc:
+            log.warning(
+                "job lock unavailable (%s): running %s anyway (jobs are idempotent)", type(exc).__name__, name
+            )
+            return True
+    with _local_guard:
+        now = time.monotonic()
+        if _local_locks.get(name, 0.0) > now:
+            return False
+        _local_locks[name] = now + ttl
+        return True
+
+
+def _record(name: str, started, seconds: float, outcome: str, detail: str) -> None:
+    try:
+        row = db.session.get(JobRun, name)
+        if row is None:
+            row = JobRun(name=name, runs=0)
+            db.session.add(row)
+        row.started_at, row.duration_ms, row.outcome, row.detail = (
+            started,
+            seconds * 1000,
+            outcome,
+            detail[:500],
+        )
+        row.runs = (row.runs or 0) + 1
+        db.session.commit()
+    except Exception as exc:  # the record is bookkeeping: never fail the job over it
+        db.session.rollback()
+        log.warning("could not record run of %s: %s", name, type(exc).__name__)
+
+
+def run(name: str, locked: bool = True) -> str:
+    """Run job `name` now; 'skipped' when this interval's run already happened elsewhere."""
+    job = JOBS[name]
+    if locked and not _claim(name):
+        return "skipped"
+    started, t0 = utcnow(), time.perf_counter()
+    try:
+        detail, outcome = job.run(), "ok"
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        detail, outcome = f"{type(exc).__name__}: {exc}", "error"
+    seconds = time.perf_counter() - t0
+    _record(name, started, seconds, outcome, detail)
+    for hook in current_app.extensions.get("gateway.job_hooks", ()):
+        hook(name, outcome, seconds)
+    return outcome if outcome != "ok" else detail

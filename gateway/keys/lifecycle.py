@@ -1,0 +1,142 @@
+"""The key jobs: expiry, scheduled rotation with delivery, and warming L2 with keys in use."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..clock import utcnow
+from ..durations import parse_duration
+from ..extensions import db
+from ..headers import hash_secret
+from ..keycache.record import KeyRecord
+from ..keycache.store import COLUMNS
+from ..models import DeprecatedToken, VerificationToken
+from . import service
+from .secrets import key_name, new_key
+from .webhook import DeliveryFailed, deliver
+
+log = logging.getLogger(__name__)
+VT = VerificationToken
+
+
+def expire_due() -> str:
+    """Keys past `expires`: invalidated in every cache layer and audited, once each; ended grace
+    periods: their old hashes removed."""
+    now = utcnow()
+    expired = list(
+        db.session.scalars(sa.select(VT.token).where(VT.expires <= now, VT.expiry_handled_at.is_(None)))
+    )
+    stale: list[str] = []
+    for token in expired:
+        db.session.execute(
+            sa.update(VT).where(VT.token == token).values(expiry_handled_at=now, version=VT.version + 1)
+        )
+        service.audit("system:expire_keys", "expire", token)
+        stale += [token, *service.successors_of(token)]
+    ended = list(db.session.scalars(sa.select(DeprecatedToken.token).where(DeprecatedToken.revoke_at <= now)))
+    if ended:
+        db.session.execute(sa.delete(DeprecatedToken).where(DeprecatedToken.token.in_(ended)))
+    service.commit(*stale, *ended)
+    return f"{len(expired)} expired, {len(ended)} grace periods ended"
+
+
+def _due(now: sa.ColumnElement) -> sa.Select:
+    return sa.select(VT.token).where(
+        VT.auto_rotate.is_(True),
+        VT.rotation_at <= now,
+        VT.blocked.is_(False),
+        sa.or_(VT.expires.is_(None), VT.expires > now),
+    )
+
+
+def rotate_one(token: str) -> bool:
+    """Deliver a new key for `token`, then make it the key: if delivery fails nothing changes
+    (the key is rotated on a later sweep), so a rotated key is never one nobody received."""
+    settings = current_app.extensions["gateway.settings"]
+    row = db.session.get(VT, token)
+    if row is None or db.session.scalar(_due(utcnow()).where(VT.token == token)) is None:
+        return False
+    plaintext = new_key()
+    grace = settings.key_rotation_grace
+    payload = {
+        "event": "key.rotated",
+        "key_alias": row.key_alias,
+        "old_token": token,
+        "new_token": hash_secret(plaintext),
+        "key_name": key_name(plaintext),
+        "key": plaintext,
+        "grace_until": (utcnow() + grace).isoformat(),
+        "sent_at": utcnow().isoformat(),
+    }
+    db.session.rollback()  # no transaction held open while the webhook is called
+    deliver(settings.key_rotation_webhook_url, settings.key_rotation_webhook_secret, payload)
+    service.regenerate(
+        {"key": token, "new_key": plaintext, "grace_period": f"{int(grace.total_seconds())}s"},
+        "system:rotate_keys",
+    )
+    return True
+
+
+def rotate_due() -> str:
+    settings = current_app.extensions["gateway.settings"]
+    due = list(db.session.scalars(_due(utcnow())))
+    if not due:
+        return "0 due"
+    if not settings.key_rotation_webhook_url:
+        log.warning(
+            "%d key(s) due for rotation, but no key_rotation_webhook_url to deliver them to", len(due)
+        )
+        return f"{len(due)} due, no webhook configured"
+    rotated = failed = 0
+    for token in due:
+        try:
+            rotated += rotate_one(token)
+        except DeliveryFailed:
+            failed += 1
+    return f"{rotated} rotated, {failed} delivery failures"
+
+
+def warm_cache(hours: float | None = None) -> str:
+    """Put keys used in the last `hours` into L2 (where absent), so a new process starts warm."""
+    cache = current_app.extensions["gateway.keycache"]
+    if cache.shared is None:
+        return "no Redis: nothing to warm"
+    since = utcnow() - timedelta(
+        hours=hours or current_app.extensions["gateway.settings"].key_cache_warm_hours
+    )
+    rows = db.session.execute(
+        sa.select(*COLUMNS).where(
+            VT.last_used_at >= since, sa.or_(VT.expires.is_(None), VT.expires > utcnow())
+        )
+    ).mappings()
+    records = [KeyRecord.from_row(r) for r in rows]
+    written = cache.shared.warm(records) if records else 0
+    return f"{len(records)} recently used, {written} written to L2"
+
+
+def reset_budgets() -> str:
+    """Keys whose budget period ended: spend back to 0 (database and live counter), next period set."""
+    now = utcnow()
+    due = list(
+        db.session.execute(
+            sa.select(VT.token, VT.budget_duration).where(
+                VT.budget_duration.is_not(None), VT.budget_reset_at <= now
+            )
+        )
+    )
+    for token, duration in due:
+        db.session.execute(
+            sa.update(VT)
+            .where(VT.token == token)
+            .values(spend=0.0, budget_reset_at=now + parse_duration(duration), version=VT.version + 1)
+        )
+        service.audit("system:reset_budgets", "reset_budget", token)
+    service.commit(*[t for t, _ in due])
+    limiter = current_app.extensions["gateway.limits"].limiter
+    for token, _ in due:
+        limiter.reset_budget(token)
+    return f"{len(due)} budget(s) reset"

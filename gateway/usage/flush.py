@@ -1,0 +1,107 @@
+"""flush_usage: queued events → usage_logs in batches, exactly once per request_id, and their
+cost added to the keys' spend (only for rows actually inserted, so a re-run adds nothing)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import redis
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import UsageLog, VerificationToken
+from .event import UsageEvent
+from .sink import QUEUE, UsageSink
+
+log = logging.getLogger(__name__)
+
+LOCK = "gw:usage:flushing"
+LOCK_TTL_MS = 60_000  # renewed every batch; a crashed flush frees the queue within a minute
+
+
+def _row(e: UsageEvent) -> dict:
+    return {
+        "request_id": e.request_id,
+        "created_at": datetime.fromtimestamp(e.time, UTC),
+        "key_hash": e.key_hash,
+        "user_id": e.user_id,
+        "team_id": e.team_id,
+        "auth_method": e.auth_method,
+        "model": e.model,
+        "deployment": e.deployment,
+        "status": e.status,
+        "prompt_tokens": e.prompt_tokens,
+        "completion_tokens": e.completion_tokens,
+        "cost": e.cost,
+        "latency_ms": e.latency_ms,
+    }
+
+
+def store(raw: list[bytes]) -> int:
+    """Insert a batch and add spend, in one transaction; returns the rows actually inserted."""
+    events = [e for e in (UsageEvent.decode(r) for r in raw) if e is not None]
+    if len(events) != len(raw):
+        log.warning("usage flush: %d malformed event(s) skipped", len(raw) - len(events))
+    if not events:
+        return 0
+    table = UsageLog.__table__
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)
+        .values([_row(e) for e in events])
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(table.c.key_hash, table.c.cost, table.c.created_at)
+    )
+    inserted = db.session.execute(stmt).all()
+    spend: dict[str, float] = defaultdict(float)
+    last: dict[str, datetime] = {}
+    for key_hash, cost, created in inserted:
+        if key_hash:
+            spend[key_hash] += cost
+            last[key_hash] = max(last.get(key_hash, created), created)
+    vt = VerificationToken.__table__
+    for key_hash, amount in spend.items():
+        db.session.execute(
+            sa.update(vt)
+            .where(vt.c.token == key_hash)
+            .values(
+                spend=vt.c.spend + amount,
+                last_used_at=sa.case(
+                    (sa.or_(vt.c.last_used_at.is_(None), vt.c.last_used_at < last[key_hash]), last[key_hash]),
+                    else_=vt.c.last_used_at,
+                ),
+            )
+        )
+    db.session.commit()
+    return len(inserted)
+
+
+def flush(sink: UsageSink, client: redis.Redis | None, batch_size: int = 1000) -> int:
+    """Drain the queue (the Redis list, or the local buffer) into the database."""
+    if client is None:
+        total = 0
+        while batch := sink.drain(batch_size):
+            try:
+                total += store(batch)
+            except Exception:
+                db.session.rollback()
+                sink.give_back(batch)
+                raise
+        return total
+    token = secrets.token_hex(8)
+    if not client.set(LOCK, token, nx=True, px=LOCK_TTL_MS):
+        return 0  # another flush is draining; two would trim each other's batches
+    total = 0
+    try:
+        while batch := client.lrange(QUEUE, 0, batch_size - 1):
+            total += store(batch)  # committed: only now may the batch leave the queue
+            client.ltrim(QUEUE, len(batch), -1)
+            client.pexpire(LOCK, LOCK_TTL_MS)
+    finally:
+        if client.get(LOCK) == token.encode():
+            client.delete(LOCK)
+    return total

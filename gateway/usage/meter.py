@@ -1,0 +1,78 @@
+"""The meter of one proxied request: when it ends (body sent, stream done, client gone, error),
+it becomes one UsageEvent with tokens from the upstream's `usage` and the cost from model_info."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..auth.principal import Principal
+from ..settings import Deployment
+from .event import UsageEvent
+from .sink import UsageSink
+
+Finisher = Callable[["Meter", UsageEvent], None]
+
+
+def _count(usage: Mapping[str, Any] | None, name: str) -> int:
+    value = usage.get(name) if usage else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+class Meter:
+    __slots__ = (
+        "_done",
+        "_finishers",
+        "_sink",
+        "admission",
+        "deployment",
+        "model",
+        "principal",
+        "request_id",
+        "started",
+        "wall",
+    )
+
+    def __init__(
+        self, sink: UsageSink, principal: Principal, model: str, finishers: tuple[Finisher, ...] = ()
+    ) -> None:
+        self._sink = sink
+        self._finishers = finishers
+        self.principal = principal
+        self.model = model
+        self.request_id = uuid.uuid4().hex
+        self.started = time.perf_counter()
+        self.wall = time.time()
+        self.deployment: Deployment | None = None
+        self.admission: tuple | None = None  # set by the limits stage, read back when this ends
+        self._done = False
+
+    def finish(self, status: int, usage: Mapping[str, Any] | None = None) -> None:
+        """Record the request once, whichever way it ended."""
+        if self._done:
+            return
+        self._done = True
+        prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        d = self.deployment
+        cost = prompt * d.input_cost_per_token + completion * d.output_cost_per_token if d else 0.0
+        p = self.principal
+        event = UsageEvent(
+            request_id=self.request_id,
+            time=self.wall,
+            key_hash=p.key_hash,
+            user_id=p.user_id,
+            team_id=p.team_id,
+            auth_method=p.method,
+            model=self.model,
+            deployment=d.id if d else None,
+            status=status,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost=cost,
+            latency_ms=(time.perf_counter() - self.started) * 1000.0,
+        )
+        self._sink.push(event)
+        for finisher in self._finishers:
+            finisher(self, event)

@@ -1,0 +1,141 @@
+"""Claims → principal, and the JWT principal through the same authorization as a key."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, request
+
+from gateway.auth import authenticate
+from gateway.auth.principal import Principal
+from tests.auth.jwt.conftest import CHAT, bearer
+from tests.conftest import MASTER, auth
+
+
+def principal_for(app: Flask, token: str) -> Principal:
+    with app.test_request_context("/v1/models", headers=bearer(token)):
+        return authenticate(request)
+
+
+def model_ids(client, token: str) -> list[str]:
+    resp = client.get("/v1/models", headers=bearer(token))
+    assert resp.status_code == 200, resp.json
+    return [m["id"] for m in resp.json["data"]]
+
+
+def test_admin_scope_in_an_scp_list_makes_a_proxy_admin(gateway, idp):
+    client = gateway().test_client()
+    admin = bearer(idp.token(scp=["openid", "litellm_proxy_admin"]))
+    resp = client.post("/key/generate", json={"key_alias": "made-by-jwt"}, headers=admin)  # admin route
+    assert resp.status_code == 200, resp.json
+    key = resp.json["key"]
+    assert client.get("/key/list", headers=admin).json["total_count"] == 1
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=admin)  # LLM route
+    assert resp.status_code == 200
+    assert client.get("/v1/models", headers=auth(key)).status_code == 200  # the key it made works
+
+
+def test_admin_scope_in_a_space_separated_scope_makes_a_proxy_admin(gateway, idp):
+    principal = principal_for(gateway(), idp.token(scope="openid profile litellm_proxy_admin"))
+    assert principal.role == "proxy_admin"
+
+
+def test_configured_admin_scope_replaces_the_default(gateway, idp):
+    app = gateway({"admin_jwt_scope": "gateway:admin"})
+    assert principal_for(app, idp.token(scp="gateway:admin")).role == "proxy_admin"  # Azure sends a string
+    assert principal_for(app, idp.token(scope="litellm_proxy_admin")).role == "internal_user"
+
+
+def test_scope_that_only_contains_the_admin_scope_name_is_not_admin(gateway, idp):
+    principal = principal_for(gateway(), idp.token(scope="litellm_proxy_admin_readonly", scp="x"))
+    assert principal.role == "internal_user"
+
+
+@pytest.mark.parametrize("scope", [None, "openid profile"])
+def test_non_admin_jwt_is_refused_management_routes(gateway, idp, scope):
+    client = gateway({"team_id_jwt_field": "team_id"}).test_client()
+    for token in (idp.token(scope=scope), idp.token(scope=scope, team_id="t1")):
+        headers = bearer(token)
+        for path in ("/key/generate", "/key/delete", "/key/block", "/key/sk-abcdefghijklmnop/regenerate"):
+            resp = client.post(path, json={}, headers=headers)
+            assert resp.status_code == 403 and resp.json["error"]["type"] == "permission_denied", path
+        assert client.get("/key/list", headers=headers).status_code == 403
+
+
+def test_user_team_and_email_come_from_the_configured_fields(gateway, idp):
+    app = gateway(
+        {
+            "user_id_jwt_field": "preferred_username",
+            "team_id_jwt_field": "org.team",
+            "user_email_jwt_field": "email",
+        }
+    )
+    token = idp.token(preferred_username="ada", org={"team": "research"}, email="ada@example.com")
+    principal = principal_for(app, token)
+    assert (principal.user_id, principal.team_id, principal.subject) == ("ada", "research", "ada")
+    assert principal.role == "team" and principal.metadata == {"email": "ada@example.com"}
+    assert token not in repr(principal)
+
+
+def test_user_id_defaults_to_sub(gateway, idp):
+    principal = principal_for(gateway(), idp.token(sub="u-42"))
+    assert (principal.user_id, principal.subject, principal.team_id) == ("u-42", "u-42", None)
+
+
+def test_team_claim_limits_routes_to_team_allowed_routes(gateway, idp):
+    client = gateway({"team_id_jwt_field": "team_id", "team_allowed_routes": ["/v1/models"]}).test_client()
+    token = idp.token(team_id="t1")
+    assert client.get("/v1/models", headers=bearer(token)).status_code == 200
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(token))
+    assert resp.status_code == 403 and resp.json["error"]["type"] == "permission_denied"
+    user = idp.token()  # no team claim: an internal user, not limited by team_allowed_routes
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(user))
+    assert resp.status_code == 200
+
+
+def test_litellm_openai_routes_name_allows_the_llm_routes(gateway, idp):
+    client = gateway({"team_id_jwt_field": "team_id", "team_allowed_routes": ["openai_routes"]}).test_client()
+    token = idp.token(team_id="t1")
+    resp = client.post("/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(token))
+    assert resp.status_code == 200
+
+
+def test_team_claim_that_is_not_a_string_is_refused(gateway, idp):
+    client = gateway({"team_id_jwt_field": "groups"}).test_client()
+    resp = client.get("/v1/models", headers=bearer(idp.token(groups=["a", "b"])))
+    assert resp.status_code == 401 and resp.json["error"]["message"] == "JWT claim groups is not a string"
+
+
+def test_allowed_models_limit_non_admin_jwt_principals(gateway, idp):
+    client = gateway({"allowed_models": ["gpt-4o"]}).test_client()
+    user = idp.token()
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", **CHAT}, headers=bearer(user))
+    assert resp.status_code == 403 and "'gpt-4o-mini'" in resp.json["error"]["message"]
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(user))
+    assert resp.status_code == 200
+    assert model_ids(client, user) == ["gpt-4o"]
+    assert model_ids(client, idp.token(team_id="t1")) == ["gpt-4o"]
+
+
+def test_admin_jwt_may_use_every_model_whatever_allowed_models_says(gateway, idp):
+    client = gateway({"allowed_models": ["gpt-4o"]}).test_client()
+    admin = idp.token(scp=["litellm_proxy_admin"])
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", **CHAT}, headers=bearer(admin))
+    assert resp.status_code == 200
+    assert model_ids(client, admin) == ["gpt-4o", "gpt-4o-mini"]
+
+
+def test_without_allowed_models_every_model_is_allowed(gateway, idp):
+    assert model_ids(gateway().test_client(), idp.token()) == ["gpt-4o", "gpt-4o-mini"]
+
+
+def test_master_key_still_works_before_the_jwt_link(gateway, idp):
+    client = gateway().test_client()
+    assert client.get("/v1/models", headers=auth(MASTER)).status_code == 200
+    assert idp.certs_fetches == 0
+
+
+@pytest.mark.parametrize("key", ["sk-not-a-known-key-000000", "sk-dotted.custom.key-0000"])
+def test_credentials_not_shaped_like_a_jwt_go_on_down_the_chain(gateway, idp, key):
+    resp = gateway().test_client().get("/v1/models", headers=auth(key))
+    assert resp.status_code == 401 and "JWT" not in resp.json["error"]["message"]
+    assert idp.certs_fetches == 0

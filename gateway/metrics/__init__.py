@@ -75,5 +75,6 @@ def init_app(app: Flask) -> None:
     jobs = CollectorRegistry(auto_describe=False)
     jobs.register(JobCollector(get_redis(app)))
     app.extensions["gateway.metrics.jobs"] = jobs
+    app.extensions.setdefault("gateway.job_hooks", []).append(record_job)
     app.after_request(_count_request)
     app.register_blueprint(bp)

@@ -24,7 +24,7 @@ from ..extensions import get_redis
 log = logging.getLogger(__name__)
 
 KEY = "gw:metrics:jobs"
-OUTCOMES = ("success", "failure", "skipped")
+OUTCOMES = ("ok", "error", "skipped")  # gateway/jobs/runner.py's words
 MAX_JOB_NAME = 64
 _FIELDS = ("runs", "seconds", "last")
 
@@ -61,7 +61,8 @@ def _check(job: str, outcome: str, seconds: float) -> None:
 
 
 def record_job(name: str, outcome: str, seconds: float) -> None:
-    """Count one run of job `name` ("success" | "failure" | "skipped") that took `seconds`."""
+    """Count one run of job `name` ("ok" | "error" | "skipped") that took `seconds`. Registered as
+    a job hook (app.extensions["gateway.job_hooks"]): gateway/jobs/runner.py calls it after each run."""
     _check(name, outcome, seconds)
     now = time.time()
     client = get_redis(current_app) if has_app_context() else None

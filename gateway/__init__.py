@@ -22,6 +22,7 @@ from . import (
     keycache,
     logs,
     metrics,
+    openapi,
     proxy,
     usage,
 )
@@ -54,7 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the WSGI app. `config` overrides Flask config; tests pass GATEWAY_CONFIG/GATEWAY_ENV."""
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("GATEWAY_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        static_folder=None,  # an API serves no files: no undocumented /static route
+    )
     settings = _settings(config)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
@@ -75,5 +80,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     health.init_app(app)
     jobs.init_app(app)
+    openapi.init_app(app)
     cli.init_app(app)
     return app

@@ -13,6 +13,7 @@ from . import (
     admin,
     auth,
     authz,
+    body,
     cli,
     database,
     errors,
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     errors.init_app(app)
+    body.init_app(app)
     extensions.init_app(app, settings)
     metrics.init_app(app)
     database.init_app(app)

@@ -28,6 +28,8 @@ def draw(rows: list[dict], path: Path, title: str) -> None:
         lat.plot(xs, [r["p50_ms"] for r in points], **kw)
         if target != "direct":
             cpu.plot(xs, [r["cpu_ms"] for r in points], **kw)
+    cpu.axhline(1.0, color="#2ca02c", linewidth=0.8, label="target JSON 1 ms")
+    cpu.axhline(2.0, color="#2ca02c", linewidth=0.8, linestyle="--", label="target SSE 2 ms")
     for ax, ylabel in ((lat, "p50 latency (ms)"), (cpu, "CPU per request (ms, whole process tree)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
@@ -37,8 +39,6 @@ def draw(rows: list[dict], path: Path, title: str) -> None:
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    cpu.axhline(1.0, color="#2ca02c", linewidth=0.8, label="target JSON 1 ms")
-    cpu.axhline(2.0, color="#2ca02c", linewidth=0.8, linestyle="--", label="target SSE 2 ms")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -25,22 +25,21 @@ accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 errorlog = "-"
 
 
-# Prometheus multiprocess mode: each worker writes its metrics to files here, /metrics sums
-# them. Set before any worker imports prometheus-client; kept across a HUP reload (this file
-# runs again, the env vars are already set). A directory of our own is removed at exit.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
-    os.environ["GATEWAY_OWN_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-
-
-def _clean_metrics_dir():
-    """Values of a previous run (or of the config check) must not be summed into this one."""
+def _metrics_dir():
+    """Prometheus multiprocess mode: each worker writes its metrics to files in this directory,
+    /metrics sums them. Set before the first worker imports prometheus-client, once the config
+    check has passed (a start that fails leaves nothing behind); a HUP reload keeps it (the env
+    var is set by then). A directory of our own is removed at exit; an operator's is wiped of
+    an earlier run's values, which must not be summed into this one."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
+        os.environ["GATEWAY_OWN_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)
 
 
 def when_ready(server):
-    _clean_metrics_dir()  # after on_starting's check, before the first worker is forked
+    _metrics_dir()  # after on_starting's config check, before the first worker is forked
 
 
 def child_exit(server, worker):

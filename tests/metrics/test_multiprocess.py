@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
 from tests.conftest import MASTER
@@ -73,6 +74,13 @@ def test_an_own_metrics_dir_is_made_per_arbiter_and_removed_at_exit(live_gateway
     assert list(made[0].glob("counter_*.db"))
     gw.stop()
     assert not made[0].exists()
+
+
+def test_a_start_that_fails_leaves_no_metrics_dir(live_gateway, pg_url, tmp_path):
+    bad = {"model_list": [{"model_name": "x", "litellm_params": {"model": "nosuch/x"}}]}
+    with pytest.raises(RuntimeError, match="did not start"):
+        live_gateway(bad, {"DATABASE_URL": pg_url, "TMPDIR": str(tmp_path)})
+    assert not list(tmp_path.glob("gateway-metrics-*"))
 
 
 def stale_counter(directory: Path, value: float) -> None:

@@ -13,6 +13,7 @@ from . import (
     admin,
     auth,
     authz,
+    body,
     cli,
     database,
     errors,
@@ -21,6 +22,8 @@ from . import (
     jobs,
     keycache,
     logs,
+    metrics,
+    openapi,
     proxy,
     usage,
 )
@@ -53,7 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the WSGI app. `config` overrides Flask config; tests pass GATEWAY_CONFIG/GATEWAY_ENV."""
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("GATEWAY_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        static_folder=None,  # an API serves no files: no undocumented /static route
+    )
     settings = _settings(config)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
@@ -63,7 +70,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     errors.init_app(app)
+    body.init_app(app)
     extensions.init_app(app, settings)
+    metrics.init_app(app)
     database.init_app(app)
     keycache.init_app(app)
     auth.init_app(app, build_links(app))
@@ -73,5 +82,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     health.init_app(app)
     jobs.init_app(app)
+    openapi.init_app(app)
     cli.init_app(app)
     return app

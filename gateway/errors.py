@@ -8,11 +8,14 @@ import orjson
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from .metrics.registry import count_auth_failure
+
 log = logging.getLogger(__name__)
 
 
 class GatewayError(Exception):
-    """Base of every error a client may see; `status` and `type` pick the table row."""
+    """Base of every error a client may see; `status` and `type` pick the table row, `reason`
+    (a short fixed word, never client input) says why for the metrics."""
 
     status: int = 500
     type: str = "internal_error"
@@ -24,6 +27,7 @@ class GatewayError(Exception):
         param: str | None = None,
         status: int | None = None,
         headers: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -31,6 +35,7 @@ class GatewayError(Exception):
         if status is not None:
             self.status = status
         self.headers = headers or {}
+        self.reason = reason
 
 
 class BadRequest(GatewayError):
@@ -87,6 +92,8 @@ def envelope(message: str, type_: str, status: int, param: str | None = None) ->
 
 
 def error_response(exc: GatewayError) -> Response:
+    if exc.status in (401, 403):
+        count_auth_failure(exc.reason or exc.type)
     resp = Response(
         envelope(exc.message, exc.type, exc.status, exc.param),
         status=exc.status,

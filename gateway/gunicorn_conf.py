@@ -3,9 +3,12 @@
 Kept free of gateway imports: this file runs in the arbiter before workers monkey-patch.
 """
 
+import glob
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 bind = os.environ.get("GATEWAY_BIND", f"0.0.0.0:{os.environ.get('PORT', '4000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -20,6 +23,44 @@ max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def _metrics_dir():
+    """Prometheus multiprocess mode: each worker writes its metrics to files in this directory,
+    /metrics sums them. Set before the first worker imports prometheus-client, once the config
+    check has passed (a start that fails leaves nothing behind); a HUP reload keeps it (the env
+    var is set by then). A directory of our own is removed at exit; an operator's is wiped of
+    an earlier run's values, which must not be summed into this one."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
+        os.environ["GATEWAY_OWN_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(path)
+
+
+def when_ready(server):
+    _metrics_dir()  # after on_starting's config check, before the first worker is forked
+
+
+def child_exit(server, worker):
+    """Drop the dead worker's live gauges. Never raises: an exception here would stop the
+    arbiter from reaping and replacing workers."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    try:
+        # Imported here, in the arbiter: prometheus-client patches nothing, the gateway is not loaded.
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, directory)
+    except Exception as exc:
+        server.log.warning("metrics: could not mark worker %s dead: %s", worker.pid, exc)
+
+
+def on_exit(server):
+    own = os.environ.get("GATEWAY_OWN_METRICS_DIR")
+    if own and own == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def on_starting(server):

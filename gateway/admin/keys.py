@@ -9,7 +9,7 @@ from flask import Response, current_app, g, request
 from ..body import read_json_object
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
-from ..keys.fields import identifier
+from ..keys.fields import identifier, opt_str
 from ..keys.secrets import to_hash
 from . import actor, bp
 
@@ -110,9 +110,10 @@ def list_keys() -> Response:
         service.list_keys(
             page=_int_param("page", 1, 1, 1_000_000),
             size=_int_param("size", 10, 1, 100),
-            user_id=request.args.get("user_id"),
-            team_id=request.args.get("team_id"),
-            key_alias=request.args.get("key_alias"),
+            # The same checks as the fields they filter on: a NUL would reach PostgreSQL as a 500.
+            user_id=opt_str("user_id", request.args.get("user_id")),
+            team_id=opt_str("team_id", request.args.get("team_id")),
+            key_alias=opt_str("key_alias", request.args.get("key_alias")),
             full=full == "true",
         )
     )

@@ -35,8 +35,8 @@ class AuthChain:
                 return principal
         # Deny by default: nothing in the chain vouched for this caller.
         if credential is None:
-            raise AuthError(NO_KEY)
-        raise AuthError(INVALID)
+            raise AuthError(NO_KEY, reason="no_key")
+        raise AuthError(INVALID, reason="invalid_key")
 
 
 def init_app(app: Flask, links: list[Authenticator]) -> None:

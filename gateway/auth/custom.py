@@ -155,7 +155,7 @@ def denial(exc: Exception, api_key: str | None) -> GatewayError:
     if isinstance(exc, GatewayError):
         return exc
     status = _status(exc)
-    err = GatewayError(_message(exc, api_key), status=status)
+    err = GatewayError(_message(exc, api_key), status=status, reason="custom_auth")
     if status == 503:
         err.type = "service_unavailable"
     elif status >= 500:
@@ -188,9 +188,11 @@ class CustomAuthenticator:
         if result is None:
             if self.mode == "auto":
                 return None
-            raise AuthError(ABSTAINED)
+            raise AuthError(ABSTAINED, reason="custom_auth")
         try:
             return to_principal(result)
         except InvalidPrincipal as exc:
             log.warning("custom auth returned an invalid principal: %s", exc)
-            raise AuthError(f"custom auth returned an invalid principal: {exc}") from None
+            raise AuthError(
+                f"custom auth returned an invalid principal: {exc}", reason="custom_auth"
+            ) from None

@@ -27,5 +27,5 @@ class VirtualKeyAuthenticator:
         if record.expires is not None and now >= record.expires:
             raise ExpiredKey(f"Key {credential.masked} has expired.")
         if record.blocked:
-            raise AuthError(f"Key {credential.masked} is blocked.")
+            raise AuthError(f"Key {credential.masked} is blocked.", reason="blocked_key")
         return record.principal

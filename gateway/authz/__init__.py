@@ -21,10 +21,10 @@ def model_allowed(principal: Principal, model: str) -> bool:
 def authorize_route(principal: Principal, path: str) -> None:
     """Raise PermissionDenied unless `principal` may call `path`."""
     if is_management(path) and not principal.is_admin:
-        raise PermissionDenied(f"Only proxy admins may call {path}.")
+        raise PermissionDenied(f"Only proxy admins may call {path}.", reason="admin_only")
     allowed = principal.allowed_routes or default_routes(principal.role)
     if not route_allowed(path, allowed):
-        raise PermissionDenied(f"This key may not call {path}.")
+        raise PermissionDenied(f"This key may not call {path}.", reason="route_not_allowed")
 
 
 def authorize_model(principal: Principal, model: str) -> None:
@@ -32,6 +32,7 @@ def authorize_model(principal: Principal, model: str) -> None:
         raise PermissionDenied(
             f"This key may not use model {model!r}. Allowed: {', '.join(principal.models)}.",
             param="model",
+            reason="model_not_allowed",
         )
 
 

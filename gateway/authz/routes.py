@@ -48,5 +48,5 @@ def route_allowed(path: str, allowed: tuple[str, ...]) -> bool:
 def default_routes(role: str) -> tuple[str, ...]:
     """What a role may call when its principal carries no `allowed_routes`."""
     if role == "proxy_admin":
-        return ("llm_api_routes", "info_routes", "management_routes")
+        return ("llm_api_routes", "info_routes", "management_routes", "/metrics")
     return ("llm_api_routes", "info_routes")

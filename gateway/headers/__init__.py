@@ -72,11 +72,11 @@ def read_credential(environ: Mapping[str, Any], table: tuple[tuple[str, str, str
         if mode == "required":
             token = _strip_bearer(value)
             if token is None:
-                raise AuthError(MALFORMED)
+                raise AuthError(MALFORMED, reason="malformed_header")
             value = token
         elif mode == "optional" and value[:7].lower() == "bearer ":
             value = value[7:].strip()
         if not value:
-            raise AuthError(MALFORMED)
+            raise AuthError(MALFORMED, reason="malformed_header")
         return Credential(value=value, header=header, hash=hash_secret(value))
     return None

@@ -9,6 +9,7 @@ import redis
 from flask import Flask
 
 from ..extensions import get_redis
+from . import stats as counters
 from . import store
 from .bus import Bus
 from .memory import Memory
@@ -55,9 +56,11 @@ class KeyCache:
         record, negative, stale = self.memory.get(token, trusted=bus is None or bus.connected)
         if record is not None:
             self.stats.l1_hits += 1
+            counters.L1.inc()
             return record
         if negative:
             self.stats.negative_hits += 1
+            counters.NEGATIVE.inc()
             return None
         return self._single_flight(token, stale)
 
@@ -90,22 +93,28 @@ class KeyCache:
             if found:
                 if record is None:
                     self.stats.negative_hits += 1
+                    counters.NEGATIVE.inc()
                 else:
                     self.stats.l2_hits += 1
+                    counters.L2.inc()
                 self.memory.put(token, record, epoch)
                 return record
         try:
             record = store.load(token)
         except store.StoreUnavailable:
             self.stats.db_errors += 1
+            counters.DB_ERROR.inc()
             if stale is not None:
                 self.stats.stale_served += 1
+                counters.STALE.inc()
                 return stale
             raise
         if record is None:
             self.stats.misses += 1
+            counters.MISS.inc()
         else:
             self.stats.db_hits += 1
+            counters.DB.inc()
         if self.shared is not None:
             self.shared.backfill(token, record)
         self.memory.put(token, record, epoch)
@@ -127,6 +136,7 @@ class KeyCache:
                 "key invalidation deferred (%s): will be replayed when Redis answers", type(exc).__name__
             )
             self.stats.redis_errors += 1
+            counters.REDIS_ERROR.inc()
             self.bus.defer(tokens)
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import time
 import redis
 
 from .record import KeyRecord
-from .stats import Stats
+from .stats import REDIS_ERROR, Stats
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class Shared:
 
     def _failed(self, what: str, exc: Exception) -> None:
         self._stats.redis_errors += 1
+        REDIS_ERROR.inc()
         if self.available:  # log when the breaker opens, not for every skipped request
             log.warning(
                 "redis unavailable (%s: %s): key cache L2 skipped for %.0f s",

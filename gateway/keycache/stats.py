@@ -1,8 +1,16 @@
-"""Counters of the key cache, per process (read by the metrics endpoint)."""
+"""Counters of the key cache: per process in `Stats` (tests read them), and in Prometheus
+children bound once here (an increment on the hot path is one call, ~1 µs)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+from ..metrics.registry import KEYCACHE_ERRORS, KEYCACHE_LOOKUPS
+
+L1, L2, DB, MISS, NEGATIVE, STALE = (
+    KEYCACHE_LOOKUPS.labels(r) for r in ("l1", "l2", "db", "miss", "negative", "stale")
+)
+REDIS_ERROR, DB_ERROR = (KEYCACHE_ERRORS.labels(layer) for layer in ("redis", "db"))
 
 
 @dataclass

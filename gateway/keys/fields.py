@@ -15,19 +15,31 @@ def _fail(name: str, why: str) -> BadRequest:
     return BadRequest(f"Invalid `{name}`: {why}.", param=name)
 
 
+def _storable(v: Any) -> bool:
+    """No NUL character in any string, keys of objects included: PostgreSQL refuses them in text
+    and JSONB, and the database's error must not become a 500."""
+    if isinstance(v, str):
+        return "\x00" not in v
+    if isinstance(v, dict):
+        return all(_storable(k) and _storable(x) for k, x in v.items())
+    if isinstance(v, list):
+        return all(_storable(x) for x in v)
+    return True
+
+
 def opt_str(name: str, v: Any) -> str | None:
     if v is None:
         return None
-    if not isinstance(v, str) or not v or len(v) > 255:
-        raise _fail(name, "must be a non-empty string of at most 255 characters or null")
+    if not isinstance(v, str) or not v or len(v) > 255 or not _storable(v):
+        raise _fail(name, "must be a non-empty string of at most 255 characters (no NUL) or null")
     return v
 
 
 def str_list(name: str, v: Any) -> list[str]:
     if v is None:
         return []
-    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-        raise _fail(name, "must be a list of non-empty strings")
+    if not isinstance(v, list) or not all(isinstance(x, str) and x and _storable(x) for x in v):
+        raise _fail(name, "must be a list of non-empty strings (no NUL)")
     return list(dict.fromkeys(v))
 
 
@@ -36,6 +48,8 @@ def obj(name: str, v: Any) -> dict[str, Any]:
         return {}
     if not isinstance(v, dict):
         raise _fail(name, "must be a JSON object")
+    if not _storable(v):
+        raise _fail(name, "must not contain NUL characters")
     return v
 
 

@@ -43,6 +43,7 @@ class Settings:
     custom_auth_mode: str = "on"
     key_rotation_webhook_url: str | None = None
     key_rotation_webhook_secret: str | None = field(default=None, repr=False)
+    metrics_require_auth: bool = False
     key_rotation_grace: timedelta = timedelta(hours=24)
     key_cache_warm_hours: float = 24.0
     job_schedule: Mapping[str, float] = field(default_factory=dict)
@@ -223,11 +224,10 @@ def load_settings(
             ignored.append(name)
         elif name not in schema.TOP_LEVEL:
             raise ConfigError(source, name, "unknown top-level section")
-    for name in ("litellm_settings",):
-        section = raw.get(name) or {}
-        if not isinstance(section, dict):
-            raise ConfigError(source, name, "must be a mapping")
-        ignored.extend(f"{name}.{k}" for k in section)
+    litellm_settings = raw.get("litellm_settings") or {}
+    if not isinstance(litellm_settings, dict):
+        raise ConfigError(source, "litellm_settings", "must be a mapping")
+    ignored.extend(f"litellm_settings.{k}" for k in litellm_settings if k not in schema.LITELLM_SETTINGS)
     extra_env = raw.get("environment_variables") or {}
     if not isinstance(extra_env, dict):
         raise ConfigError(source, "environment_variables", "must be a mapping")
@@ -240,6 +240,11 @@ def load_settings(
     deployments = tuple(parse_deployment(e, i, source, env, ignored) for i, e in enumerate(model_list))
 
     general = _general(resolved, source, ignored)
+    metrics_auth = (resolved.get("litellm_settings") or {}).get("require_auth_for_metrics_endpoint", False)
+    if not isinstance(metrics_auth, bool):
+        raise ConfigError(
+            source, "litellm_settings.require_auth_for_metrics_endpoint", "must be true or false"
+        )
     master_key = general.get("master_key") or env.get("LITELLM_MASTER_KEY") or None
     if master_key is not None and (not isinstance(master_key, str) or len(master_key) < 8):
         raise ConfigError(source, "general_settings.master_key", "must be a string of 8 or more characters")
@@ -275,6 +280,7 @@ def load_settings(
         jwt_audience=env.get("JWT_AUDIENCE") or None,
         custom_auth=custom_auth,
         custom_auth_mode=_custom_auth_mode(general, source),
+        metrics_require_auth=metrics_auth,
         key_rotation_webhook_url=webhook_url,
         key_rotation_webhook_secret=webhook_secret,
         key_rotation_grace=grace,

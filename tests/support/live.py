@@ -92,3 +92,16 @@ class LiveGateway:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def worker_pids(arbiter: int) -> list[int]:
+    """The arbiter's children (its workers), read from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == arbiter:
+            pids.append(int(stat.parent.name))
+    return pids

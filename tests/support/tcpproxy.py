@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 from .net import free_port
 
@@ -16,6 +17,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._stalled = threading.Event()
 
     def start(self) -> TcpProxy:
         listener = socket.socket()
@@ -32,6 +34,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self._stalled.is_set():  # accepted, and then nothing: a peer that never answers
+                with self._lock:
+                    self._conns.append(client)
+                continue
             try:
                 upstream = socket.create_connection(self._target, timeout=5)
             except OSError:
@@ -42,10 +48,11 @@ class TcpProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                while self._stalled.is_set():  # held, not forwarded: TCP acks, nothing answers
+                    time.sleep(0.05)
                 dst.sendall(data)
         except OSError:
             pass
@@ -67,6 +74,14 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
+
+    def stall(self) -> None:
+        """Keep every connection open but forward nothing, and accept new ones that go nowhere:
+        a database behind a network partition or a dead host, not one that refuses."""
+        self._stalled.set()
+
+    def unstall(self) -> None:
+        self._stalled.clear()
 
     def restore(self) -> None:
         self.start()

@@ -1,0 +1,256 @@
+"""Every route of the gateway as an OpenAPI operation: parameters, bodies, and each status it answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .schemas import KEY_REF, TEXT
+
+JSON = "application/json"
+REF = "#/components/schemas/"
+
+# What each status means here (API.md §9); every error body is the Error envelope.
+STATUS_TEXT = {
+    400: "Malformed JSON, a bad or unknown field, an unknown model",
+    401: "No key, a malformed header, an unknown, blocked or expired key",
+    403: "Route or model not allowed for this caller",
+    404: "Key not found",
+    413: "Body larger than max_request_size_mb",
+    429: "Rate, parallel or budget limit reached (Retry-After)",
+    502: "Upstream unreachable or broken",
+    503: "Database and cache unavailable for an uncached key, or the identity provider is down",
+    504: "Upstream timed out",
+}
+
+
+def _json(schema: str | dict[str, Any]) -> dict[str, Any]:
+    s = {"$ref": REF + schema} if isinstance(schema, str) else schema
+    return {"content": {JSON: {"schema": s}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"description": STATUS_TEXT[c], **_json("Error")} for c in codes}
+
+
+AUTHED = (400, 401, 403, 413, 429, 503)  # any authenticated route: the chain, limits, the body
+PROXIED = (*AUTHED, 502, 504)
+ADMIN = (*AUTHED, 404)
+
+
+def _op(summary: str, tag: str, ok: dict[str, Any], errors: tuple[int, ...], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "tags": [tag], "responses": {**ok, **_errors(*errors)}, **extra}
+
+
+def _ok(schema: str | dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"200": {"description": description, **_json(schema)}}
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, **_json(schema)}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _openai(op: str, request: str, streams: bool) -> dict[str, Any]:
+    ok: dict[str, Any] = {
+        "description": "The upstream's answer (or mock_response's)",
+        **_json("OpenAIResponse"),
+    }
+    if streams:
+        ok["content"]["text/event-stream"] = {
+            # One server-sent event (its `data` a JSON chunk, or `[DONE]` last), relayed as it arrives.
+            "schema": {
+                "type": "object",
+                "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+                "required": ["data"],
+            },
+            "description": "with `stream: true`: server-sent events ending with `data: [DONE]`",
+        }
+    return _op(f"OpenAI-compatible {op}", "client", {"200": ok}, PROXIED, **_body(request))
+
+
+def _models() -> dict[str, Any]:
+    model = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "object": {"const": "model"}},
+        "required": ["id", "object"],
+    }
+    listing = {
+        "type": "object",
+        "properties": {"object": {"const": "list"}, "data": {"type": "array", "items": model}},
+        "required": ["object", "data"],
+    }
+    return _op("Models this caller may use", "client", _ok(listing), AUTHED)
+
+
+KEY_LIST = {
+    "type": "object",
+    "properties": {
+        "keys": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"$ref": REF + "KeyView"}]}},
+        "total_count": {"type": "integer", "minimum": 0},
+        "current_page": {"type": "integer", "minimum": 1},
+        "total_pages": {"type": "integer", "minimum": 0},
+    },
+    "required": ["keys", "total_count", "current_page", "total_pages"],
+}
+USAGE = {
+    "type": "object",
+    "properties": {
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "data": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["start", "end", "data"],
+}
+DAY = {"type": "string", "format": "date", "maxLength": 10}
+
+
+def _key_ops() -> dict[str, Any]:
+    admin = "keys"
+    page = {"type": "string", "pattern": "^[0-9]{1,7}$"}
+    return {
+        "/key/generate": {
+            "post": _op(
+                "Create a virtual key", admin, _ok("KeyWithSecret"), ADMIN, **_body("KeyGenerateRequest")
+            )
+        },
+        "/key/update": {
+            "post": _op("Change a key's settings", admin, _ok("KeyView"), ADMIN, **_body("KeyUpdateRequest"))
+        },
+        "/key/delete": {
+            "post": _op(
+                "Delete keys by key or alias",
+                admin,
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {"deleted_keys": {"type": "array", "items": {"type": "string"}}},
+                        "required": ["deleted_keys"],
+                    }
+                ),
+                ADMIN,
+                **_body("KeyDeleteRequest"),
+            )
+        },
+        "/key/block": {"post": _op("Block a key", admin, _ok("KeyView"), ADMIN, **_body("KeyRef"))},
+        "/key/unblock": {"post": _op("Unblock a key", admin, _ok("KeyView"), ADMIN, **_body("KeyRef"))},
+        "/key/regenerate": {
+            "post": _op(
+                "A new secret for a key; the old one lives on for grace_period",
+                admin,
+                _ok("KeyWithSecret"),
+                ADMIN,
+                **_body("KeyRegenerateRequest"),
+            )
+        },
+        "/key/{key}/regenerate": {
+            "post": _op(
+                "The same, with the key in the path",
+                admin,
+                _ok("KeyWithSecret"),
+                ADMIN,
+                parameters=[{"name": "key", "in": "path", "required": True, "schema": KEY_REF}],
+                requestBody={"required": False, **_json("KeyRegeneratePathRequest")},
+            )
+        },
+        "/key/info": {
+            "get": _op(
+                "A key's settings and status (default: the caller's own key)",
+                admin,
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {"key": {"type": "string"}, "info": {"$ref": REF + "KeyView"}},
+                        "required": ["key", "info"],
+                    }
+                ),
+                ADMIN,
+                parameters=[_query("key", KEY_REF, "a key or its hash")],
+            )
+        },
+        "/key/list": {
+            "get": _op(
+                "Keys, newest first, a page at a time",
+                admin,
+                _ok(KEY_LIST),
+                AUTHED,
+                parameters=[
+                    _query("page", page, "from 1"),
+                    _query("size", page, "1 to 100"),
+                    _query("user_id", TEXT, "only this user's keys"),
+                    _query("team_id", TEXT, "only this team's keys"),
+                    _query("key_alias", TEXT, "only the key with this alias"),
+                    _query("return_full_object", {"enum": ["true", "false"]}, "key objects, not hashes"),
+                ],
+            )
+        },
+        "/usage/daily": {
+            "get": _op(
+                "Daily usage roll-up: admins any key, a key its own",
+                admin,
+                _ok(USAGE),
+                AUTHED,
+                parameters=[
+                    _query("key", KEY_REF, "a key or its hash"),
+                    _query("start", DAY, "first day (default: 30 days before end)"),
+                    _query("end", DAY, "last day (default: today)"),
+                ],
+            )
+        },
+    }
+
+
+def _public() -> dict[str, Any]:
+    alive = {"type": "object", "properties": {"status": {"const": "alive"}}, "required": ["status"]}
+    ready = {
+        "type": "object",
+        "properties": {
+            "status": {"const": "ready"},
+            "database": {"type": "string"},
+            "redis": {"type": "string"},
+        },
+        "required": ["status"],
+    }
+    public = {"security": []}
+    liveliness = _op("The process answers", "health", _ok(alive), (), **public)
+    return {
+        "/health/liveliness": {"get": liveliness},
+        "/health/liveness": {"get": {**liveliness, "summary": "Alias of /health/liveliness"}},
+        "/health/readiness": {
+            "get": _op("Database and Redis answer", "health", _ok(ready), (503,), **public)
+        },
+        "/openapi.json": {
+            "get": _op("This document", "meta", _ok({"type": "object"}, "OpenAPI 3.1 document"), (), **public)
+        },
+    }
+
+
+def _metrics(require_auth: bool) -> dict[str, Any]:
+    text = {
+        "200": {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    }
+    if require_auth:
+        return {
+            "get": _op("Prometheus metrics (proxy admins and keys allowed /metrics)", "meta", text, AUTHED)
+        }
+    return {"get": _op("Prometheus metrics (public, as in LiteLLM)", "meta", text, (), security=[])}
+
+
+def paths(require_metrics_auth: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for prefix in ("", "/v1"):
+        out[f"{prefix}/chat/completions"] = {
+            "post": _openai("chat completion", "ChatCompletionRequest", True)
+        }
+        out[f"{prefix}/completions"] = {"post": _openai("text completion", "CompletionRequest", True)}
+        out[f"{prefix}/embeddings"] = {"post": _openai("embeddings", "EmbeddingRequest", False)}
+        out[f"{prefix}/models"] = {"get": _models()}
+    out.update(_key_ops())
+    out.update(_public())
+    out["/metrics"] = _metrics(require_metrics_auth)
+    return out

@@ -2,4 +2,4 @@
 
 from gateway.entry import make_app
 
-app = make_app()
+app = make_app(cli=True)

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     master key keep working, and the database is used again when it is back.
     """
     settings = app.extensions["gateway.settings"]
+    app.extensions["gateway.schema"] = "ok"
     with app.app_context():
         if settings.embedded or app.config.get("AUTO_MIGRATE"):
             upgrade(directory=MIGRATIONS_DIR)
@@ -33,9 +34,13 @@ def init_app(app: Flask) -> None:
                 "database unreachable at start (%s): serving from caches until it is back",
                 type(exc).__name__,
             )
+            app.extensions["gateway.schema"] = "unreachable"
             return
         if not migrated:
             db.engine.dispose()
+            if app.config.get("SCHEMA_OPTIONAL"):  # the flask CLI: `flask db upgrade` must run
+                app.extensions["gateway.schema"] = "missing"
+                return
             raise ConfigError(
                 settings.source,
                 "database_url",

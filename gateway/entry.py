@@ -11,9 +11,11 @@ from . import create_app
 from .settings import ConfigError, load_settings
 
 
-def make_app() -> Flask:
+def make_app(cli: bool = False) -> Flask:
+    """The app; for the flask CLI (`cli`), a database without a schema is allowed: the CLI is
+    what gives it one (`flask db upgrade`, the Procfile's release step)."""
     try:
-        return create_app()
+        return create_app({"SCHEMA_OPTIONAL": True} if cli else None)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         # 3 is gunicorn's "worker failed to boot": the arbiter stops instead of respawning.

@@ -36,8 +36,16 @@ def _engine_options(url: str) -> dict[str, Any]:
         "max_overflow": 20,
         "pool_timeout": 5,
         "pool_recycle": 1800,
-        # A dead database must fail a request in seconds, not hang it.
-        "connect_args": {"connect_timeout": 3},
+        # A dead database must fail a request in seconds, not hang it: a connect timeout, and
+        # TCP keepalives plus tcp_user_timeout so a silent peer breaks a connection in use too.
+        "connect_args": {
+            "connect_timeout": 3,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 5000,
+        },
     }
 
 

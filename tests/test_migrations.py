@@ -84,3 +84,43 @@ def test_production_database_without_schema_stops_start_up(tmp_path):
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_release_step_flask_db_upgrade_on_a_fresh_database(tmp_path):
+    """The Procfile's `release: flask --app app db upgrade` against an empty PostgreSQL database."""
+    import subprocess
+    import sys
+
+    from tests.support.live import clean_env
+
+    name = f"gwmig_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        env = clean_env({"DATABASE_URL": url, "GATEWAY_INSTANCE_PATH": str(tmp_path)})  # no master key either
+        root = Path(__file__).resolve().parent.parent
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(url) as conn:
+            tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+        assert {"gateway_meta", "verification_tokens", "usage_logs", "job_runs"} <= tables
+        status = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "jobs", "status"],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert status.returncode == 0 and "flush_usage" in status.stdout
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..extensions import db
+from ..settings import ConfigError
 from . import Authenticator
 from .custom import CustomAuthenticator, load_custom_auth
 from .jwt import build_jwt_link
@@ -20,9 +21,19 @@ def build_links(app: Flask) -> list[Authenticator]:
     if settings.custom_auth and settings.custom_auth_mode != "off":
         links.append(CustomAuthenticator(load_custom_auth(settings), settings.custom_auth_mode))
     jwt_link = build_jwt_link(app) if settings.enable_jwt_auth else None
-    with app.app_context():
-        master_hash = bootstrap_hash(settings)
-        db.session.remove()
+    schema = app.extensions.get("gateway.schema", "ok")
+    if settings.master_key or schema == "ok":
+        with app.app_context():
+            master_hash = bootstrap_hash(settings)
+            db.session.remove()
+    elif schema == "missing":
+        master_hash = ""  # the CLI before the first `flask db upgrade`: it serves no requests
+    else:
+        raise ConfigError(
+            settings.source,
+            "general_settings.master_key",
+            "none configured, and the database that holds the generated one is unreachable",
+        )
     links.append(MasterKeyAuthenticator(master_hash))
     if jwt_link is not None:
         links.append(jwt_link)

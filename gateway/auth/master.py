@@ -53,6 +53,10 @@ class MasterKeyAuthenticator:
         self._hash = master_hash.encode()
 
     def authenticate(self, credential: Credential | None, request: Request) -> Principal | None:
-        if credential is not None and hmac.compare_digest(credential.hash.encode(), self._hash):
+        if (
+            credential is not None
+            and self._hash
+            and hmac.compare_digest(credential.hash.encode(), self._hash)
+        ):
             return MASTER
         return None

@@ -124,7 +124,7 @@ class Gateway:
                 cwd=str(self.workdir),
             )
         try:
-            wait_http(self.url + "/health/liveliness", proc=self.proc)
+            wait_http(self.url + "/health/liveliness", proc=self.proc, timeout=60)
         except Exception:
             self.stop()
             raise RuntimeError(

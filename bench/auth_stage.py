@@ -25,13 +25,12 @@ from sqlalchemy import event
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from bench.common import machine, write_section
+from bench.common import MASTER, machine, write_section
 from gateway import create_app
 from gateway.extensions import db
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-MASTER = "sk-bench-master-key-000001"
 
 
 def redis_commands() -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import platform
 import re
+import secrets
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+# Made per run: a benchmark's throwaway gateways still never share a fixed key with the repo.
+MASTER = "sk-bench-" + secrets.token_urlsafe(16)
 
 
 def machine() -> str:

@@ -17,11 +17,11 @@ import psycopg
 import redis
 import yaml
 
+from bench.common import MASTER
 from bench.net import free_port, wait_http, wait_port
 from gateway.cli.run import CONF
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-MASTER = "sk-bench-master-key-000001"
 ROOT = Path(__file__).resolve().parent.parent
 
 

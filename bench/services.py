@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,49 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import redis
 import yaml
 
 from bench.common import MASTER
-from bench.net import free_port, wait_http, wait_port
+from bench.net import free_port, wait_http
 from gateway.cli.run import CONF
+from tests.support.redis_server import RedisServer  # the tests' own: one copy
+
+__all__ = ["MASTER", "Database", "Gateway", "RedisServer"]
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class RedisServer:
-    """A redis-server of the benchmark's own: its command counts are the gateway's alone."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> RedisServer:
-        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_port(self.port, self.proc)
-        return self
-
-    def commands(self) -> int:
-        """Commands served, leaving out the invalidation subscriber's pings and this query's own."""
-        client = redis.Redis.from_url(self.url)
-        try:
-            stats = client.info("commandstats")
-        finally:
-            client.close()
-        skip = ("ping", "info", "hello", "subscribe", "client|setinfo")
-        return sum(v["calls"] for k, v in stats.items() if k.removeprefix("cmdstat_") not in skip)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
 
 
 class Database:

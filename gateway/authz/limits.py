@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 
 import redis
 from flask import Flask
@@ -16,6 +17,7 @@ from flask import Flask
 from ..auth.principal import Limits, Principal
 from ..errors import BudgetExceeded, RateLimited, ServiceUnavailable
 from ..extensions import get_redis
+from ..settings import Deployment
 from ..usage import Meter, UsageEvent, add_finisher
 from .limits_local import LocalLimiter
 from .limits_redis import RedisLimiter
@@ -38,15 +40,44 @@ def limited(limits: Limits) -> bool:
     )
 
 
+def _completion_cap(body: dict) -> int:
+    completion = body.get("max_completion_tokens", body.get("max_tokens"))
+    ok = isinstance(completion, int) and not isinstance(completion, bool) and completion > 0
+    return completion if ok else 0
+
+
 def estimate_tokens(raw: bytes, body: dict) -> int:
     """Tokens a request may use, for tpm admission; corrected with the real usage afterwards."""
-    completion = body.get("max_completion_tokens", body.get("max_tokens"))
-    extra = (
-        completion
-        if isinstance(completion, int) and not isinstance(completion, bool) and completion > 0
-        else 0
-    )
-    return len(raw) // 4 + extra
+    return len(raw) // 4 + _completion_cap(body)
+
+
+Prices = dict[str, tuple[float, float]]
+
+
+def model_prices(deployments: Iterable[Deployment]) -> Prices:
+    """Per model name, the highest input and output price among its deployments: the shuffle may
+    pick any of them, so a reservation assumes the dearest."""
+    prices: Prices = {}
+    for d in deployments:
+        pin, pout = prices.get(d.model_name, (0.0, 0.0))
+        prices[d.model_name] = (max(pin, d.input_cost_per_token), max(pout, d.output_cost_per_token))
+    return prices
+
+
+def estimate_cost(prices: Prices, model: str, raw: bytes, body: dict) -> float:
+    """What a request is held to cost against a budget while it runs: the prompt estimated from
+    the body's size, the completion at its `max_tokens` (0 when the request sets none)."""
+    pin, pout = prices.get(model, (0.0, 0.0))
+    return (len(raw) // 4) * pin + _completion_cap(body) * pout
+
+
+def budget_message(detail: str, budget: float | None) -> str:
+    """`detail` is "spend:held", held being the cost reserved by requests still in flight."""
+    spend, _, held = detail.partition(":")
+    message = f"Budget exceeded: spend {float(spend):.6g}"
+    if held and float(held) > 0:
+        message += f" plus {float(held):.6g} held by requests in flight"
+    return message + f" has reached max_budget {budget or 0:.6g}."
 
 
 def subject_of(principal: Principal) -> str:
@@ -57,7 +88,9 @@ class Admission:
     def __init__(self, app: Flask) -> None:
         client = get_redis(app)
         self.limiter: RedisLimiter | LocalLimiter = RedisLimiter(client) if client else LocalLimiter()
-        self.fail_closed = app.extensions["gateway.settings"].limits_on_redis_failure == "closed"
+        settings = app.extensions["gateway.settings"]
+        self.fail_closed = settings.limits_on_redis_failure == "closed"
+        self.prices = model_prices(settings.deployments)
         self._failing_since = 0.0
 
     def _redis_failed(self, exc: Exception) -> None:
@@ -74,8 +107,9 @@ class Admission:
         if not limited(limits):
             return
         subject, estimate = subject_of(principal), estimate_tokens(raw, body)
+        cost = estimate_cost(self.prices, meter.model, raw, body) if limits.max_budget is not None else 0.0
         try:
-            ok, which, wait, detail = self.limiter.admit(subject, limits, meter.request_id, estimate)
+            ok, which, wait, detail = self.limiter.admit(subject, limits, meter.request_id, estimate, cost)
         except redis.RedisError as exc:
             self._redis_failed(exc)
             if self.fail_closed:
@@ -84,10 +118,7 @@ class Admission:
         self._failing_since = 0.0
         if not ok:
             if which == "budget":
-                spend, budget = float(detail), limits.max_budget
-                raise BudgetExceeded(
-                    f"Budget exceeded: spend {spend:.6g} has reached max_budget {budget:.6g}."
-                )
+                raise BudgetExceeded(budget_message(detail, limits.max_budget))
             n = {"rpm": limits.rpm_limit, "tpm": limits.tpm_limit, "parallel": limits.max_parallel_requests}[
                 which
             ]

@@ -20,9 +20,10 @@ class LocalLimiter:
         self._tpm: dict[tuple[str, int], int] = {}
         self._inflight: dict[str, dict[str, float]] = {}
         self._spend: dict[str, float] = {}
+        self._held: dict[str, dict[str, tuple[float, float]]] = {}  # request id -> (cost, until)
 
     def _trim(self) -> None:
-        for table in (self._rpm, self._inflight, self._spend):
+        for table in (self._rpm, self._inflight, self._spend, self._held):
             while len(table) > MAX_SUBJECTS:
                 table.pop(next(iter(table)))
         minute = int(time.time() // WINDOW)
@@ -30,16 +31,20 @@ class LocalLimiter:
             del self._tpm[key]
 
     def admit(
-        self, subject: str, limits: Limits, request_id: str, estimate: int
+        self, subject: str, limits: Limits, request_id: str, estimate: int, cost: float = 0.0
     ) -> tuple[bool, str, float, str]:
         now = time.time()
         minute = int(now // WINDOW)
         with self._lock:
             self._trim()
+            held = self._held.setdefault(subject, {})
             if limits.max_budget is not None:
                 spend = self._spend.setdefault(subject, limits.spend)
-                if spend >= limits.max_budget:
-                    return False, "budget", 0.0, repr(spend)
+                for rid in [r for r, (_, until) in held.items() if until <= now]:
+                    del held[rid]
+                reserved = sum(c for c, _ in held.values())
+                if spend + reserved >= limits.max_budget:
+                    return False, "budget", 0.0, f"{spend!r}:{reserved!r}"
             log = self._rpm.setdefault(subject, deque())
             while log and log[0] <= now - WINDOW:
                 log.popleft()
@@ -59,6 +64,8 @@ class LocalLimiter:
                 self._tpm[(subject, minute)] = used + estimate
             if limits.max_parallel_requests is not None:
                 leases[request_id] = now + LEASE
+            if limits.max_budget is not None and cost > 0:
+                held[request_id] = (cost, now + LEASE)
             return True, "", 0.0, ""
 
     def settle(
@@ -73,6 +80,7 @@ class LocalLimiter:
     ) -> None:
         with self._lock:
             self._inflight.get(subject, {}).pop(request_id, None)
+            self._held.get(subject, {}).pop(request_id, None)
             if limits.tpm_limit is not None:
                 key = (subject, admitted_at_ms // 60_000)
                 self._tpm[key] = self._tpm.get(key, 0) + tokens - estimate

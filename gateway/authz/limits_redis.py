@@ -1,6 +1,7 @@
 """Per-key limits in Redis, exact across every worker and instance: one Lua call admits a request
 (rpm as a sliding 60 s log, tpm as a minute window, in-flight requests as expiring leases,
-spend against the budget); one pipeline settles it when it ends."""
+spend plus the reserved cost of requests in flight against the budget); one pipeline settles it
+when it ends."""
 
 from __future__ import annotations
 
@@ -14,19 +15,30 @@ WINDOW_MS = 60_000
 LEASE_MS = 15 * 60_000  # a crashed process's in-flight slot comes back after this
 BUDGET_TTL = 7 * 86_400
 
-# KEYS: rpm log, tpm window, in-flight leases, spend
-# ARGV: now_ms, request id, rpm, tpm, tokens estimate, parallel, lease_ms, budget, spend seed (-1: no limit)
+# KEYS: rpm log, tpm window, in-flight leases, spend, budget reservations
+# ARGV: now_ms, request id, rpm, tpm, tokens estimate, parallel, lease_ms, budget, spend seed,
+#       cost estimate (-1: no limit)
+# Reservations: a hash of request id -> "cost:expiry_ms". A request is refused when spend plus the
+# cost reserved by requests still in flight has reached the budget, so concurrent requests cannot
+# all pass on the same stale spend; a crashed process's reservation lapses with its lease.
 _ADMIT = """
 local now = tonumber(ARGV[1])
 local rpm, tpm, est = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local par, lease, budget = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local cost = tonumber(ARGV[10])
 if budget >= 0 then
   local spend = redis.call('GET', KEYS[4])
   if not spend then
     spend = ARGV[9]
     redis.call('SET', KEYS[4], spend, 'EX', 604800, 'NX')
   end
-  if tonumber(spend) >= budget then return {0, 'budget', 0, tostring(spend)} end
+  local held = 0
+  local res = redis.call('HGETALL', KEYS[5])
+  for i = 1, #res, 2 do
+    local c, until_ms = string.match(res[i + 1], '^([^:]+):(.+)$')
+    if tonumber(until_ms) <= now then redis.call('HDEL', KEYS[5], res[i]) else held = held + tonumber(c) end
+  end
+  if tonumber(spend) + held >= budget then return {0, 'budget', 0, tostring(spend) .. ':' .. held} end
 end
 if rpm >= 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
@@ -57,6 +69,10 @@ if par >= 0 then
   redis.call('ZADD', KEYS[3], now + lease, ARGV[2])
   redis.call('PEXPIRE', KEYS[3], lease)
 end
+if budget >= 0 and cost > 0 then
+  redis.call('HSET', KEYS[5], ARGV[2], ARGV[10] .. ':' .. (now + lease))
+  redis.call('PEXPIRE', KEYS[5], lease)
+end
 return {1, '', 0, ''}
 """
 
@@ -67,6 +83,7 @@ def _keys(subject: str, minute: int) -> list[str]:
         f"gw:rl:tpm:{subject}:{minute}",
         f"gw:rl:par:{subject}",
         f"gw:budget:{subject}",
+        f"gw:budget:held:{subject}",
     ]
 
 
@@ -80,16 +97,17 @@ class RedisLimiter:
         self._admit = client.register_script(_ADMIT)
 
     def admit(
-        self, subject: str, limits: Limits, request_id: str, estimate: int
+        self, subject: str, limits: Limits, request_id: str, estimate: int, cost: float = 0.0
     ) -> tuple[bool, str, float, str]:
-        """(allowed, which limit, retry after in seconds, detail). Raises RedisError."""
+        """(allowed, which limit, retry after in seconds, detail). `cost` is the request's
+        estimated cost, held against the budget until it settles. Raises RedisError."""
         now = int(time.time() * 1000)
         ok, which, wait_ms, detail = self._admit(
             keys=_keys(subject, now // WINDOW_MS),
             args=[
                 now, request_id, _or_none(limits.rpm_limit), _or_none(limits.tpm_limit), estimate,
                 _or_none(limits.max_parallel_requests), LEASE_MS, _or_none(limits.max_budget),
-                repr(limits.spend),
+                repr(limits.spend), repr(float(cost)),
             ],
         )  # fmt: skip
         return (
@@ -116,9 +134,11 @@ class RedisLimiter:
             pipe.zrem(keys[2], request_id)
         if limits.tpm_limit is not None and tokens != estimate:
             pipe.incrby(keys[1], tokens - estimate)
-        if limits.max_budget is not None and cost:
-            pipe.incrbyfloat(keys[3], cost)
-            pipe.expire(keys[3], BUDGET_TTL)
+        if limits.max_budget is not None:
+            pipe.hdel(keys[4], request_id)
+            if cost:
+                pipe.incrbyfloat(keys[3], cost)
+                pipe.expire(keys[3], BUDGET_TTL)
         if pipe:
             pipe.execute()
 

@@ -62,5 +62,5 @@ bp.add_url_rule("/v1/models", "v1_models", _models, methods=["GET"])
 def init_app(app: Flask) -> None:
     settings = app.extensions["gateway.settings"]
     app.extensions["gateway.router"] = Router(settings.deployments)
-    app.extensions["gateway.upstream"] = UpstreamClient()
+    app.extensions["gateway.upstream"] = UpstreamClient(max_body=settings.max_response_bytes)
     app.register_blueprint(bp)

@@ -23,10 +23,9 @@ def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient
         meter.deployment = d
         if d.mock_response is not None:
             return mock.respond(intent, d.mock_response, meter, hide_usage)
-        timeout = d.stream_timeout if intent.stream else d.timeout
         call = params.call(intent, target)
         try:
-            resp = client.send(call.url, call.body, call.headers, timeout, intent.stream)
+            resp = client.send(call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout)
         except ConnectFailed as exc:
             failures.append(exc)
             continue

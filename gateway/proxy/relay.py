@@ -21,6 +21,7 @@ DONE = b"data: [DONE]\n\n"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 MAX_PENDING = 1 << 20  # an "event" this long without a blank line is passed on as it is
 CLIENT_GONE = 499
+STALLED = "The upstream stream stalled."
 
 
 def _error_body(status: int, data: bytes) -> bytes:
@@ -157,9 +158,11 @@ class _Relay:
                 yield rest
             if not events.done:
                 yield DONE
-        except ReadTimeoutError:
+        except ReadTimeoutError as exc:
             status = 504
-            yield b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE
+            late = getattr(exc, "by_deadline", False)
+            message = "The upstream stream did not end within its timeout." if late else STALLED
+            yield b"data: " + envelope(message, "upstream_error", 504) + b"\n\n" + DONE
         except HTTPError as exc:
             status = 502
             log.warning("upstream stream broke: %s", type(exc).__name__)
@@ -170,7 +173,7 @@ class _Relay:
 
 def stream_response(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> Response:
     if resp.status >= 400:
-        data = resp.read()
+        data = resp.data  # read whole by the client already, within its deadline and size cap
         resp.release_conn()
         meter.finish(resp.status)
         return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")

@@ -34,6 +34,7 @@ class Settings:
     key_header_name: str | None = None
     key_cache_ttl: float = 60.0
     max_request_bytes: int = 10 * 1024 * 1024
+    max_response_bytes: int = 64 * 1024 * 1024  # of an upstream body read whole (not a stream)
     enable_jwt_auth: bool = False
     jwt_auth: Mapping[str, Any] = field(default_factory=dict)
     jwt_public_key_urls: tuple[str, ...] = ()
@@ -273,6 +274,7 @@ def load_settings(
         key_header_name=header,
         key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),
         max_request_bytes=int(_positive(general, "max_request_size_mb", 10.0, source) * 1024 * 1024),
+        max_response_bytes=int(_positive(general, "max_response_size_mb", 64.0, source) * 1024 * 1024),
         enable_jwt_auth=enable_jwt,
         jwt_auth=_jwt_auth(general, source),
         jwt_public_key_urls=urls,

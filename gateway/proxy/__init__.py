@@ -11,6 +11,7 @@ from ..errors import GatewayError
 from .clientside import refuse_forbidden
 from .forward import forward
 from .intent import read_intent
+from .redact import Redactor
 from .router import Router
 from .upstream import UpstreamClient
 
@@ -63,4 +64,5 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["gateway.settings"]
     app.extensions["gateway.router"] = Router(settings.deployments)
     app.extensions["gateway.upstream"] = UpstreamClient(max_body=settings.max_response_bytes)
+    app.extensions["gateway.redactor"] = Redactor.from_settings(settings)
     app.register_blueprint(bp)

@@ -29,7 +29,9 @@ def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient
         except ConnectFailed as exc:
             failures.append(exc)
             continue
-        return stream_response(resp, meter, hide_usage) if intent.stream else json_response(resp, meter)
+        if intent.stream:
+            return stream_response(resp, meter, hide_usage, params.api_key)
+        return json_response(resp, meter, params.api_key)
     n = len(failures)
     if failures and all(f.timed_out for f in failures):
         raise UpstreamTimeout(

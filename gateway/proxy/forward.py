@@ -12,12 +12,15 @@ from .relay import json_response, stream_response
 from .router import Target
 from .upstream import ConnectFailed, UpstreamClient
 
+CLIENT_BASE_UNREACHABLE = "The upstream at the client's api_base could not be reached."
+
 
 def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient, meter: Meter) -> Response:
     """Try `targets` in order; the first that accepts a connection answers."""
     params = clientside.prepare(intent, targets)  # 400 before any deployment is tried
     intent, hide_usage = ask_for_usage(intent)
     failures: list[ConnectFailed] = []
+    chosen = params.api_base is not None
     for target in targets:
         d = target.deployment
         meter.deployment = d
@@ -25,8 +28,16 @@ def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient
             return mock.respond(intent, d.mock_response, meter, hide_usage)
         call = params.call(intent, target)
         try:
-            resp = client.send(call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout)
-        except ConnectFailed as exc:
+            resp = client.send(
+                call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen
+            )
+        except (ConnectFailed, UpstreamError) as exc:
+            if chosen:
+                # One answer for a refused address, a closed port, a silent or non-HTTP one: the
+                # client learns nothing about what sits behind an address (the log says which).
+                raise UpstreamError(CLIENT_BASE_UNREACHABLE) from None
+            if isinstance(exc, UpstreamError):
+                raise
             failures.append(exc)
             continue
         if intent.stream:

@@ -13,6 +13,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
+from .address import AddressPolicy, Refused
 from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
 from .pool import Pool
 from .response import BodyTooLarge, UpstreamResponse
@@ -49,9 +50,16 @@ def _split(url: str) -> tuple[Origin, str]:
 
 
 class UpstreamClient:
-    def __init__(self, maxsize: int = 512, ssl_context=None, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        maxsize: int = 512,
+        ssl_context=None,
+        max_body: int = MAX_BODY,
+        policy: AddressPolicy | None = None,
+    ) -> None:
         self.pool = Pool(maxsize=maxsize, ssl_context=ssl_context)
         self.max_body = max_body
+        self.policy = policy or AddressPolicy()  # by default a client may choose public hosts only
         self._urls: OrderedDict[str, tuple[Origin, str]] = OrderedDict()
 
     def _parse(self, url: str) -> tuple[Origin, str]:
@@ -70,16 +78,16 @@ class UpstreamClient:
         timeout: float,
         stream: bool,
         stream_timeout: float | None = None,
-        address: str | None = None,
+        client_chosen: bool = False,
     ) -> UpstreamResponse:
         """POST `body`; ConnectFailed if nothing was sent, UpstreamError/UpstreamTimeout after.
 
         `timeout` is the deadline of the whole call, as LiteLLM documents it: connect, send, head
         and body, a stream's included. A stream's head and every gap between its reads also wait
         at most `stream_timeout`. A body read whole (not streamed, or an error) is at most
-        `max_body` bytes. `address`: connect there instead of resolving the URL's host (a checked
-        address, address.py). The time to the response head is observed in
-        gateway_upstream_latency_seconds."""
+        `max_body` bytes. A `client_chosen` URL's host must pass the address policy (address.py,
+        ConnectFailed if not) and the connection goes to the address checked. The time to the
+        response head is observed in gateway_upstream_latency_seconds."""
         shown = url.split("?")[0]
         try:
             origin, target = self._parse(url)
@@ -87,8 +95,12 @@ class UpstreamClient:
         except ValueError as exc:
             log.warning("upstream request not sendable: %s: %s", shown, exc)
             raise UpstreamError("The upstream request could not be built.") from None
-        if address is not None:
-            origin = replace(origin, address=address)
+        if client_chosen:
+            try:
+                origin = replace(origin, address=self.policy.address_for(origin.host, origin.port))
+            except Refused as exc:
+                log.warning("client api_base refused: %s: %s", shown, exc)
+                raise ConnectFailed(timed_out=False) from None
         start = time.perf_counter()
         deadline = time.monotonic() + timeout
         gap = min(stream_timeout or timeout, timeout) if stream else timeout

@@ -42,6 +42,7 @@ GENERAL = frozenset(
         "key_cache_warm_hours",
         "job_schedule",
         "limits_on_redis_failure",
+        "clientside_api_base_allowed_hosts",
     }
 )
 

@@ -6,13 +6,10 @@ changes between the check and the connect (rebinding) cannot move it."""
 from __future__ import annotations
 
 import ipaddress
-import logging
 import socket
 from collections.abc import Iterable
 
 import gevent
-
-log = logging.getLogger(__name__)
 
 DNS_TIMEOUT = 5.0
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

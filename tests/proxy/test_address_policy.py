@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from gateway.proxy.address import AddressPolicy, Refused
 from gateway.settings import ConfigError, load_settings
@@ -203,3 +204,20 @@ def test_allow_list_entries_are_normalised():
     raw = {"general_settings": {"clientside_api_base_allowed_hosts": ["10.1.2.3/8", "VLLM.internal.", "::1"]}}
     s = load_settings(raw=raw, environ={})
     assert s.clientside_api_base_allowed_hosts == ("10.0.0.0/8", "vllm.internal", "::1/128")
+
+
+def test_the_policy_holds_in_a_live_gevent_gateway(live_gateway, pg_url, upstream, chosen):
+    # Under gunicorn's gevent workers the lookup goes through gevent's resolver, within its timeout.
+    entry = model_entry("gpt-4o", upstream.base, configurable_clientside_auth_params=["api_base"])
+    config = {"model_list": [entry], "general_settings": {"clientside_api_base_allowed_hosts": ["localhost"]}}
+    gw = live_gateway(config, {"DATABASE_URL": pg_url})
+
+    def call(base: str):
+        body = {**CHAT, "api_base": base}
+        return requests.post(gw.url + "/v1/chat/completions", json=body, headers=auth(), timeout=10)
+
+    allowed = call(f"http://localhost:{chosen.port}/v1")
+    assert allowed.status_code == 200, allowed.text
+    refused = call(f"http://127.0.0.1:{chosen.port}/v1")
+    assert refused.status_code == 502 and refused.json()["error"]["message"] == UNREACHABLE
+    assert len(chosen.received) == 1

@@ -8,9 +8,11 @@ from .. import usage
 from ..auth import authenticate
 from ..authz import admit, authorize_model, authorize_route, model_allowed
 from ..errors import GatewayError
+from .address import AddressPolicy
 from .clientside import refuse_forbidden
 from .forward import forward
 from .intent import read_intent
+from .redact import Redactor
 from .router import Router
 from .upstream import UpstreamClient
 
@@ -62,5 +64,7 @@ bp.add_url_rule("/v1/models", "v1_models", _models, methods=["GET"])
 def init_app(app: Flask) -> None:
     settings = app.extensions["gateway.settings"]
     app.extensions["gateway.router"] = Router(settings.deployments)
-    app.extensions["gateway.upstream"] = UpstreamClient()
+    policy = AddressPolicy(settings.clientside_api_base_allowed_hosts)
+    app.extensions["gateway.upstream"] = UpstreamClient(max_body=settings.max_response_bytes, policy=policy)
+    app.extensions["gateway.redactor"] = Redactor.from_settings(settings)
     app.register_blueprint(bp)

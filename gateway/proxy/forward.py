@@ -12,25 +12,37 @@ from .relay import json_response, stream_response
 from .router import Target
 from .upstream import ConnectFailed, UpstreamClient
 
+CLIENT_BASE_UNREACHABLE = "The upstream at the client's api_base could not be reached."
+
 
 def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient, meter: Meter) -> Response:
     """Try `targets` in order; the first that accepts a connection answers."""
     params = clientside.prepare(intent, targets)  # 400 before any deployment is tried
     intent, hide_usage = ask_for_usage(intent)
     failures: list[ConnectFailed] = []
+    chosen = params.api_base is not None
     for target in targets:
         d = target.deployment
         meter.deployment = d
         if d.mock_response is not None:
             return mock.respond(intent, d.mock_response, meter, hide_usage)
-        timeout = d.stream_timeout if intent.stream else d.timeout
         call = params.call(intent, target)
         try:
-            resp = client.send(call.url, call.body, call.headers, timeout, intent.stream)
-        except ConnectFailed as exc:
+            resp = client.send(
+                call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen
+            )
+        except (ConnectFailed, UpstreamError) as exc:
+            if chosen:
+                # One answer for a refused address, a closed port, a silent or non-HTTP one: the
+                # client learns nothing about what sits behind an address (the log says which).
+                raise UpstreamError(CLIENT_BASE_UNREACHABLE) from None
+            if isinstance(exc, UpstreamError):
+                raise
             failures.append(exc)
             continue
-        return stream_response(resp, meter, hide_usage) if intent.stream else json_response(resp, meter)
+        if intent.stream:
+            return stream_response(resp, meter, hide_usage, params.api_key)
+        return json_response(resp, meter, params.api_key)
     n = len(failures)
     if failures and all(f.timed_out for f in failures):
         raise UpstreamTimeout(

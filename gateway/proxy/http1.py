@@ -10,8 +10,10 @@ the ones the gateway needs: keep-alive, 1xx skipped, strict framing, timeouts on
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 
 from gevent import monkey
@@ -45,26 +47,44 @@ class Origin:
     host: str
     port: int
     host_header: str
+    address: str | None = None  # the IP to connect to, already checked (address.py); else `host`
 
     @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.scheme, self.host, self.port)
+    def key(self) -> tuple[str, str, int, str | None]:
+        return (self.scheme, self.host, self.port, self.address)
 
 
 class Connection:
-    __slots__ = ("buf", "idle_since", "origin", "received", "sock")
+    __slots__ = ("buf", "by_deadline", "deadline", "gap", "idle_since", "origin", "received", "sock")
 
-    def __init__(self, sock: socket.socket, origin: Origin) -> None:
+    def __init__(self, sock: socket.socket, origin: Origin, gap: float) -> None:
         self.sock = sock
         self.origin = origin
         self.buf = bytearray()
         self.idle_since = 0.0
         self.received = 0  # bytes of the current response read so far
+        # Every read waits at most `gap` and never past `deadline` (time.monotonic()): a per-read
+        # timeout alone lets an upstream dripping a byte per gap hold a request forever.
+        self.deadline = math.inf
+        self.gap = gap
+        self.by_deadline = False  # the last wait was cut short by the deadline, not the gap
+
+    def bound(self, deadline: float, gap: float) -> None:
+        """Reads of the current request: each within `gap`, all before `deadline`."""
+        self.deadline, self.gap = deadline, gap
+
+    def wait_limit(self) -> float:
+        """The socket timeout for the next wait (TimeoutError if the deadline has passed)."""
+        left = self.deadline - time.monotonic()
+        self.by_deadline = left <= self.gap
+        if left <= 0:
+            raise TimeoutError("deadline passed")
+        return left if self.by_deadline else self.gap
 
     @classmethod
     def open(cls, origin: Origin, timeout: float, context: ssl.SSLContext | None) -> Connection:
         """Connect (and TLS-handshake) within `timeout`; OSError/ssl.SSLError as raised."""
-        sock = socket.create_connection((origin.host, origin.port), timeout=timeout)
+        sock = socket.create_connection((origin.address or origin.host, origin.port), timeout=timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if origin.scheme == "https":
@@ -75,7 +95,7 @@ class Connection:
         except BaseException:
             sock.close()
             raise
-        return cls(sock, origin)
+        return cls(sock, origin, timeout)
 
     def stale(self) -> bool:
         """An idle connection with something to read is dead: EOF, or bytes nobody asked for."""
@@ -86,7 +106,8 @@ class Connection:
         return bool(readable) or bool(self.buf)
 
     def fill(self) -> None:
-        """Read what the socket has (waiting up to its timeout); Closed at EOF."""
+        """Read what the socket has (waiting within the gap and the deadline); Closed at EOF."""
+        self.sock.settimeout(self.wait_limit())
         data = self.sock.recv(RECV_SIZE)
         if not data:
             raise Closed(empty=self.received == 0)

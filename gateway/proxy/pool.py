@@ -17,7 +17,7 @@ class Pool:
         self.maxsize = maxsize  # idle connections kept per origin
         self.max_origins = max_origins  # origins with idle connections, least recently used dropped
         self._ssl_context = ssl_context
-        self._idle: OrderedDict[tuple[str, str, int], list[Connection]] = OrderedDict()
+        self._idle: OrderedDict[tuple[str, str, int, str | None], list[Connection]] = OrderedDict()
         self._pid = os.getpid()
 
     def _check_fork(self) -> None:

@@ -14,6 +14,7 @@ from urllib3.response import BaseHTTPResponse
 
 from ..errors import envelope
 from ..usage import Meter
+from .redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,13 @@ DONE = b"data: [DONE]\n\n"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 MAX_PENDING = 1 << 20  # an "event" this long without a blank line is passed on as it is
 CLIENT_GONE = 499
+STALLED = "The upstream stream stalled."
 
 
-def _error_body(status: int, data: bytes) -> bytes:
-    """Upstream error bodies pass through when they are OpenAI-shaped; anything else is wrapped."""
+def _error_body(status: int, data: bytes, client_key: str | None) -> bytes:
+    """Upstream error bodies pass through when they are OpenAI-shaped; anything else is wrapped.
+    Either way every secret is masked first: upstreams echo credentials in their errors."""
+    data = scrub(data, client_key)
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -42,11 +46,14 @@ def _json(data: bytes) -> Any:
         return None
 
 
-def json_response(resp: BaseHTTPResponse, meter: Meter) -> Response:
+def json_response(resp: BaseHTTPResponse, meter: Meter, client_key: str | None = None) -> Response:
+    """The upstream's JSON answer as is; an error one with secrets masked (`client_key`: the
+    client-side api_key of this call, masked too)."""
     data = resp.data
     if resp.status >= 400:
         meter.finish(resp.status)
-        return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")
+        body = _error_body(resp.status, data, client_key)
+        return Response(body, status=resp.status, mimetype="application/json")
     body = _json(data) if b'"usage"' in data else None
     meter.finish(resp.status, body.get("usage") if isinstance(body, dict) else None)
     return Response(
@@ -157,9 +164,11 @@ class _Relay:
                 yield rest
             if not events.done:
                 yield DONE
-        except ReadTimeoutError:
+        except ReadTimeoutError as exc:
             status = 504
-            yield b"data: " + envelope("The upstream stream stalled.", "upstream_error", 504) + b"\n\n" + DONE
+            late = getattr(exc, "by_deadline", False)
+            message = "The upstream stream did not end within its timeout." if late else STALLED
+            yield b"data: " + envelope(message, "upstream_error", 504) + b"\n\n" + DONE
         except HTTPError as exc:
             status = 502
             log.warning("upstream stream broke: %s", type(exc).__name__)
@@ -168,12 +177,15 @@ class _Relay:
             self._end(status)
 
 
-def stream_response(resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> Response:
+def stream_response(
+    resp: BaseHTTPResponse, meter: Meter, hide_usage: bool, client_key: str | None = None
+) -> Response:
     if resp.status >= 400:
-        data = resp.read()
+        data = resp.data  # read whole by the client already, within its deadline and size cap
         resp.release_conn()
         meter.finish(resp.status)
-        return Response(_error_body(resp.status, data), status=resp.status, mimetype="application/json")
+        body = _error_body(resp.status, data, client_key)
+        return Response(body, status=resp.status, mimetype="application/json")
     ctype = resp.headers.get("Content-Type", "text/event-stream")
     return Response(
         _Relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS

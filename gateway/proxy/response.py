@@ -1,6 +1,7 @@
 """An upstream response read from our HTTP/1.1 connection, behind urllib3's BaseHTTPResponse interface
 (what relay.py reads): `status`, `headers`, `data`, `read`, `read1`, `read_chunked`, `stream`,
-`release_conn`, `close`; failures mid-body raise urllib3's ReadTimeoutError or ProtocolError.
+`release_conn`, `close`; failures mid-body raise urllib3's ReadTimeoutError or ProtocolError
+(BodyReadTimeout and BodyTooLarge, subclasses saying which limit was hit).
 
 Streaming yields whatever body bytes have arrived, as soon as they arrive: several SSE events
 already in the socket buffer go out to the client in one write instead of one write each.
@@ -19,8 +20,24 @@ from .http1 import ChunkDecoder, Closed, Connection, Head, ProtocolViolation
 from .pool import Pool
 
 
+class BodyReadTimeout(ReadTimeoutError):
+    """The body stalled: for longer than the gap between reads, or past the request's deadline."""
+
+    def __init__(self, url: str, by_deadline: bool) -> None:
+        super().__init__(None, url, "Read timed out.")  # type: ignore[arg-type]
+        self.by_deadline = by_deadline
+
+
+class BodyTooLarge(ProtocolError):
+    """A body read whole (not streamed) is longer than `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the upstream body is over {limit} bytes")
+        self.limit = limit
+
+
 class UpstreamResponse(BaseHTTPResponse):
-    def __init__(self, conn: Connection, head: Head, pool: Pool, url: str) -> None:
+    def __init__(self, conn: Connection, head: Head, pool: Pool, url: str, limit: int) -> None:
         super().__init__(
             headers=head.headers,
             status=head.status,
@@ -39,6 +56,7 @@ class UpstreamResponse(BaseHTTPResponse):
         self._done = head.framing == "none"
         self._body: bytes | None = None
         self._pending = b""  # read1(amt)'s leftover
+        self._limit = limit  # of a body read whole; a streamed one is relayed, never held
         self.length_remaining = self._remaining if self._remaining >= 0 else None
         if self._done:
             self._finish()
@@ -87,8 +105,9 @@ class UpstreamResponse(BaseHTTPResponse):
                 self._fail()
                 raise ProtocolError("the upstream closed the connection before the body ended") from None
             except TimeoutError:
+                by_deadline = self._conn.by_deadline
                 self._fail()
-                raise ReadTimeoutError(None, self._request_url, "Read timed out.") from None  # type: ignore[arg-type]
+                raise BodyReadTimeout(self._request_url or "", by_deadline) from None
             except (OSError, ProtocolViolation) as exc:
                 self._fail()
                 raise ProtocolError(f"reading the upstream body failed: {type(exc).__name__}") from None
@@ -119,8 +138,16 @@ class UpstreamResponse(BaseHTTPResponse):
     ) -> bytes:
         if amt is not None:
             return self.read1(amt)
-        parts = []
+        limit = self._limit
+        if self._remaining > limit:  # said up front: not a byte of it is read
+            self.close()
+            raise BodyTooLarge(limit)
+        parts, size = [], 0
         while chunk := self._next():
+            size += len(chunk)
+            if size > limit:  # chunked or close-delimited: stop at the limit, not at the end
+                self.close()
+                raise BodyTooLarge(limit)
             parts.append(chunk)
         return b"".join(parts)
 

@@ -1,25 +1,28 @@
 """The pooled upstream HTTP client: keep-alive connections per process (pool.py), HTTP/1.1 on each
-(http1.py), every call with a connect and a read timeout."""
+(http1.py), every call within a deadline, every body read whole within a size limit."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
+from .address import AddressPolicy, Refused
 from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
 from .pool import Pool
-from .response import UpstreamResponse
+from .response import BodyTooLarge, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10.0
 MAX_URLS = 1024  # parsed URLs kept; client-side api_base values make the set open-ended
+MAX_BODY = 64 * 1024 * 1024  # default cap of a body read whole (general_settings.max_response_size_mb)
 
 _OK, _TIMEOUT, _ERROR = (UPSTREAM_LATENCY.labels(o) for o in ("ok", "timeout", "error"))
 
@@ -47,8 +50,16 @@ def _split(url: str) -> tuple[Origin, str]:
 
 
 class UpstreamClient:
-    def __init__(self, maxsize: int = 512, ssl_context=None) -> None:
+    def __init__(
+        self,
+        maxsize: int = 512,
+        ssl_context=None,
+        max_body: int = MAX_BODY,
+        policy: AddressPolicy | None = None,
+    ) -> None:
         self.pool = Pool(maxsize=maxsize, ssl_context=ssl_context)
+        self.max_body = max_body
+        self.policy = policy or AddressPolicy()  # by default a client may choose public hosts only
         self._urls: OrderedDict[str, tuple[Origin, str]] = OrderedDict()
 
     def _parse(self, url: str) -> tuple[Origin, str]:
@@ -60,10 +71,23 @@ class UpstreamClient:
         return found
 
     def send(
-        self, url: str, body: bytes, headers: dict[str, str], timeout: float, stream: bool
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        timeout: float,
+        stream: bool,
+        stream_timeout: float | None = None,
+        client_chosen: bool = False,
     ) -> UpstreamResponse:
         """POST `body`; ConnectFailed if nothing was sent, UpstreamError/UpstreamTimeout after.
-        The time to the response head is observed in gateway_upstream_latency_seconds."""
+
+        `timeout` is the deadline of the whole call, as LiteLLM documents it: connect, send, head
+        and body, a stream's included. A stream's head and every gap between its reads also wait
+        at most `stream_timeout`. A body read whole (not streamed, or an error) is at most
+        `max_body` bytes. A `client_chosen` URL's host must pass the address policy (address.py,
+        ConnectFailed if not) and the connection goes to the address checked. The time to the
+        response head is observed in gateway_upstream_latency_seconds."""
         shown = url.split("?")[0]
         try:
             origin, target = self._parse(url)
@@ -71,18 +95,35 @@ class UpstreamClient:
         except ValueError as exc:
             log.warning("upstream request not sendable: %s: %s", shown, exc)
             raise UpstreamError("The upstream request could not be built.") from None
+        if client_chosen:
+            try:
+                origin = replace(origin, address=self.policy.address_for(origin.host, origin.port))
+            except Refused as exc:
+                log.warning("client api_base refused: %s: %s", shown, exc)
+                raise ConnectFailed(timed_out=False) from None
         start = time.perf_counter()
+        deadline = time.monotonic() + timeout
+        gap = min(stream_timeout or timeout, timeout) if stream else timeout
         try:
-            resp = self._exchange(origin, request, url, timeout)
-            if not stream:
-                resp.data  # noqa: B018 - read the whole body now, under the same timeouts
+            resp = self._exchange(origin, request, url, deadline, gap)
+            if not stream or resp.status >= 400:
+                resp.data  # noqa: B018 - read the whole body now, within the deadline and the cap
         except ConnectFailed as exc:
             (_TIMEOUT if exc.timed_out else _ERROR).observe(time.perf_counter() - start)
             log.warning("upstream %s: %s", "connect timed out" if exc.timed_out else "unreachable", shown)
             raise
         except (TimeoutError, ReadTimeoutError):  # ReadTimeoutError: while preloading the body
             _TIMEOUT.observe(time.perf_counter() - start)
+            if gap < timeout and time.monotonic() < deadline - 0.05:
+                raise UpstreamTimeout(f"The upstream did not start the stream within {gap:g} s.") from None
             raise UpstreamTimeout(f"The upstream did not answer within {timeout:g} s.") from None
+        except BodyTooLarge as exc:
+            _ERROR.observe(time.perf_counter() - start)
+            log.warning("upstream body over %d bytes: %s", exc.limit, shown)
+            raise UpstreamError(
+                f"The upstream's answer is larger than the gateway accepts ({exc.limit / 1048576:g} MiB, "
+                "general_settings.max_response_size_mb)."
+            ) from None
         except (OSError, Closed, ProtocolViolation, ProtocolError) as exc:
             _ERROR.observe(time.perf_counter() - start)
             log.warning("upstream failed: %s: %s", shown, type(exc).__name__)
@@ -90,19 +131,25 @@ class UpstreamClient:
         _OK.observe(time.perf_counter() - start)
         return resp
 
-    def _exchange(self, origin: Origin, request: bytes, url: str, timeout: float) -> UpstreamResponse:
+    def _exchange(
+        self, origin: Origin, request: bytes, url: str, deadline: float, gap: float
+    ) -> UpstreamResponse:
         """Send on a pooled connection and read the head. A reused connection the upstream had
         already closed (it answers nothing at all) is replaced once, as nginx does: the request
         never reached the application."""
         for attempt in (1, 2):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("deadline passed")
             try:
-                conn, reused = self.pool.acquire(origin, min(timeout, CONNECT_TIMEOUT))
+                conn, reused = self.pool.acquire(origin, min(left, gap, CONNECT_TIMEOUT))
             except TimeoutError:
                 raise ConnectFailed(timed_out=True) from None
             except OSError:  # refused, unreachable, DNS, TLS handshake: nothing was sent
                 raise ConnectFailed(timed_out=False) from None
             try:
-                conn.sock.settimeout(timeout)
+                conn.bound(deadline, gap)
+                conn.sock.settimeout(conn.wait_limit())
                 conn.sock.sendall(request)
                 head = read_head(conn)
             except (Closed, ConnectionResetError, BrokenPipeError) as exc:
@@ -114,7 +161,7 @@ class UpstreamClient:
             except BaseException:
                 conn.close()
                 raise
-            return UpstreamResponse(conn, head, self.pool, url)
+            return UpstreamResponse(conn, head, self.pool, url, self.max_body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def clear(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ __all__ = ["ClientsideAuth", "ConfigError", "Deployment", "Settings", "load_sett
 
 _ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Settings:
     key_header_name: str | None = None
     key_cache_ttl: float = 60.0
     max_request_bytes: int = 10 * 1024 * 1024
+    max_response_bytes: int = 64 * 1024 * 1024  # of an upstream body read whole (not a stream)
     enable_jwt_auth: bool = False
     jwt_auth: Mapping[str, Any] = field(default_factory=dict)
     jwt_public_key_urls: tuple[str, ...] = ()
@@ -48,6 +51,7 @@ class Settings:
     key_cache_warm_hours: float = 24.0
     job_schedule: Mapping[str, float] = field(default_factory=dict)
     limits_on_redis_failure: str = "open"
+    clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
     ignored: tuple[str, ...] = ()
 
     @property
@@ -208,6 +212,26 @@ def _custom_auth_mode(general: Mapping[str, Any], source: str) -> str:
     return mode
 
 
+def _allowed_hosts(general: Mapping[str, Any], source: str) -> tuple[str, ...]:
+    """Host names or CIDRs a client-chosen api_base may reach besides public addresses."""
+    key = "general_settings.clientside_api_base_allowed_hosts"
+    value = general.get("clientside_api_base_allowed_hosts") or []
+    if not isinstance(value, list):
+        raise ConfigError(source, key, "must be a list of host names or CIDRs")
+    out = []
+    for i, entry in enumerate(value):
+        if isinstance(entry, str):
+            try:
+                out.append(str(ipaddress.ip_network(entry, strict=False)))
+                continue
+            except ValueError:
+                if _HOST_NAME.match(entry):
+                    out.append(entry.lower().rstrip("."))
+                    continue
+        raise ConfigError(source, f"{key}[{i}]", f"must be a host name or a CIDR, got {entry!r}")
+    return tuple(out)
+
+
 def load_settings(
     path: str | None = None,
     raw: Mapping[str, Any] | None = None,
@@ -273,6 +297,7 @@ def load_settings(
         key_header_name=header,
         key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),
         max_request_bytes=int(_positive(general, "max_request_size_mb", 10.0, source) * 1024 * 1024),
+        max_response_bytes=int(_positive(general, "max_response_size_mb", 64.0, source) * 1024 * 1024),
         enable_jwt_auth=enable_jwt,
         jwt_auth=_jwt_auth(general, source),
         jwt_public_key_urls=urls,
@@ -287,5 +312,6 @@ def load_settings(
         key_cache_warm_hours=_positive(general, "key_cache_warm_hours", 24.0, source),
         job_schedule=_job_schedule(general, source),
         limits_on_redis_failure=_choice(general, "limits_on_redis_failure", ("open", "closed"), source),
+        clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
         ignored=tuple(ignored),
     )

@@ -32,8 +32,17 @@ OPENAI_COMPATIBLE: dict[str, str | None] = {
     "xai": "https://api.x.ai/v1",
     "perplexity": "https://api.perplexity.ai",
     "deepinfra": "https://api.deepinfra.com/v1/openai",
+    # Google's OpenAI-compatible endpoint for Gemini (the key goes as a Bearer token).
+    "gemini": "https://generativelanguage.googleapis.com/v1beta/openai",
 }
 PROVIDERS = frozenset(OPENAI_COMPATIBLE) | {"azure"}
+# LiteLLM providers that speak their own protocol, not OpenAI's: refused at start-up by name.
+NOT_SUPPORTED = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai_beta", "sagemaker", "cohere"})
+# The environment variable a provider's api_key defaults to, as in LiteLLM.
+KEY_ENV = {"openai": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY"}
+_SUPPORTED = ", ".join(
+    f"{p}/" for p in ("openai", "azure", "gemini", *sorted(set(OPENAI_COMPATIBLE) - {"openai", "gemini"}))
+)
 CLIENTSIDE_PARAMS = ("api_key", "api_base", "api_version")
 DEFAULT_TIMEOUT = 600.0
 
@@ -118,12 +127,8 @@ def _split_model(model: str, key: str, source: str) -> tuple[str, str]:
     if not sep:
         return "openai", model
     if provider not in PROVIDERS or not rest:
-        raise ConfigError(
-            source,
-            key,
-            f"unknown provider {provider!r} in {model!r} (supported: openai/, azure/ "
-            "and OpenAI-compatible providers with api_base)",
-        )
+        what = "is not supported" if provider in NOT_SUPPORTED else "is an unknown provider"
+        raise ConfigError(source, key, f"{provider + '/'!r} in {model!r} {what} (supported: {_SUPPORTED})")
     return provider, rest
 
 
@@ -173,8 +178,8 @@ def parse_deployment(
             raise ConfigError(source, f"{p}.api_version", "azure/ needs api_version")
     else:
         api_base = api_base or OPENAI_COMPATIBLE[provider]
-        if provider == "openai" and api_key is None:
-            api_key = environ.get("OPENAI_API_KEY") or None
+        if provider in KEY_ENV and api_key is None:
+            api_key = environ.get(KEY_ENV[provider]) or None
         if mock is None and not api_base:
             raise ConfigError(source, f"{p}.api_base", f"{provider}/ needs api_base")
         if api_base and provider in ("ollama", "ollama_chat") and not api_base.endswith("/v1"):

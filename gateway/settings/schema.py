@@ -35,12 +35,14 @@ GENERAL = frozenset(
         "litellm_key_header_name",
         "user_api_key_cache_ttl",
         "max_request_size_mb",
+        "max_response_size_mb",
         "key_rotation_webhook_url",
         "key_rotation_webhook_secret",
         "key_rotation_grace_period",
         "key_cache_warm_hours",
         "job_schedule",
         "limits_on_redis_failure",
+        "clientside_api_base_allowed_hosts",
     }
 )
 
@@ -85,7 +87,6 @@ GENERAL_IGNORED = frozenset(
         "key_management_settings",
         "key_management_system",
         "max_parallel_requests",
-        "max_response_size_mb",
         "maximum_spend_logs_retention_interval",
         "maximum_spend_logs_retention_period",
         "moderation_model",

@@ -27,9 +27,13 @@ def chosen() -> Iterator[FakeUpstream]:
     fake.stop()
 
 
+# The test upstreams listen on loopback, which a client-chosen api_base may not reach by default.
+LOOPBACK = {"clientside_api_base_allowed_hosts": ["127.0.0.0/8"]}
+
+
 def app_with(make_app, upstream, params, **extra):
     entry = model_entry("gpt-4o", upstream.base, configurable_clientside_auth_params=params, **extra)
-    return make_app({"model_list": [entry]})
+    return make_app({"model_list": [entry], "general_settings": LOOPBACK})
 
 
 def post(app, body):
@@ -95,7 +99,7 @@ def test_azure_takes_the_client_key_in_api_key_and_its_api_version(make_app, ups
             "configurable_clientside_auth_params": ["api_key", "api_base", "api_version"],
         },
     }
-    app = make_app({"model_list": [entry]})
+    app = make_app({"model_list": [entry], "general_settings": LOOPBACK})
     base = f"http://127.0.0.1:{chosen.port}"
     body = {**CHAT, "api_key": CLIENT_KEY, "api_base": base, "api_version": "2025-01-01-preview"}
     assert post(app, body).status_code == 200
@@ -258,6 +262,7 @@ def test_an_unreachable_client_api_base_logs_no_key(make_app, upstream, caplog):
     with caplog.at_level(logging.DEBUG):
         resp = post(app, {**CHAT, "api_key": CLIENT_KEY, "api_base": dead})
     assert resp.status_code == 502
+    assert resp.json["error"]["message"] == "The upstream at the client's api_base could not be reached."
     assert CLIENT_KEY not in caplog.text and CLIENT_KEY.encode() not in resp.get_data()
     assert dead in caplog.text  # the URL is logged, for the operator, without any credential
     assert upstream.received == []

@@ -16,6 +16,7 @@ from tests.robustness.conftest import call, chat_body
 from tests.support.live import worker_pids
 from tests.support.load import Load
 from tests.support.rawhttp import Peer, RawServer
+from tests.support.upstream import Behaviour
 
 TIMEOUT = 1.0
 FIRST_EVENT = b'data: {"choices":[{"index":0,"delta":{"content":"first"}}]}\n\n'
@@ -147,3 +148,21 @@ def test_a_stream_that_stalls_ends_with_an_error_event_and_the_upstream_is_close
     while not upstream.hung_up and time.monotonic() < deadline:
         time.sleep(0.05)
     assert upstream.hung_up, "the stalled upstream connection was left open"
+
+
+def test_an_upstream_dripping_its_answer_is_cut_at_the_timeout_deadline(live_gateway, pg_url, upstream):
+    # The issue's case: a byte every few seconds kept each read under `timeout`, so a `timeout: 5`
+    # request lasted 80 s. `timeout` is the whole call's deadline.
+    upstream.behaviour = Behaviour(drip=0.2)  # ~60 s for the whole answer, 0.2 s per read
+    params = {"model": "openai/slow", "api_base": upstream.base, "api_key": "k", "timeout": TIMEOUT}
+    gw = live_gateway(
+        {"model_list": [{"model_name": "slow", "litellm_params": params}]}, {"DATABASE_URL": pg_url}
+    )
+    start = time.monotonic()
+    status, body = call(gw, "/v1/chat/completions", chat_body("slow"), timeout=30)
+    took = time.monotonic() - start
+    assert status == 504 and body["error"]["type"] == "upstream_error", body
+    assert TIMEOUT * 0.9 <= took < TIMEOUT + 2, (
+        f"a dripping answer took {took:.2f} s for a {TIMEOUT} s timeout"
+    )
+    assert upstream.client_gone.wait(5), "the dripping upstream connection was left open"

@@ -121,7 +121,7 @@ BAD = [
     (
         {"model_list": [{"model_name": "m", "litellm_params": {"model": "bedrock/claude"}}]},
         "model_list[0].litellm_params.model",
-        "unknown provider",
+        "is not supported (supported: openai/, azure/, gemini/",
     ),
     (
         {

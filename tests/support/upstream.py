@@ -36,6 +36,7 @@ class Behaviour:
     gate: threading.Event | None = None  # stream waits on it after the first event
     send_done: bool = True
     endless: bool = False  # stream until the client goes away
+    drip: float = 0.0  # a JSON answer's body sent one byte per `drip` seconds (each read is quick)
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
     )
@@ -86,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
             payload = {}
         if payload.get("stream"):
             self._stream(payload, b)
+        elif b.drip:
+            self._drip(json.dumps(self._completion(payload, b)).encode(), b.drip)
         else:
             self._send(200, json.dumps(self._completion(payload, b)).encode())
 
@@ -121,6 +124,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _drip(self, data: bytes, every: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(every)
+        except (BrokenPipeError, ConnectionResetError):
+            self.server.fake.client_gone.set()
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

@@ -5,8 +5,11 @@ of them held open at once do not stop the worker serving everyone else."""
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -14,6 +17,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from gateway.body import body_timeout
+from gateway.cli.run import CONF
+from gateway.settings import ConfigError
 from tests.conftest import MASTER
 from tests.keys.conftest import MODELS
 from tests.support.live import LiveGateway
@@ -178,3 +184,23 @@ def test_200_slow_clients_held_open_do_not_stop_normal_clients(gateway):
     assert max(s.age for s in flood.done + flood.open) <= SERVED_WITHIN
     answered = [s.got for s in flood.done if s.kind == "body" and s.got]
     assert answered and all(g.startswith(b"HTTP/1.1 408") for g in answered)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "٣"])
+def test_a_bad_header_timeout_stops_start_up_with_one_line(value):
+    env = {**os.environ, "GATEWAY_HEADER_TIMEOUT": value}
+    code = "import runpy, sys; runpy.run_path(sys.argv[1])"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, CONF], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"config error in environment: GATEWAY_HEADER_TIMEOUT: must be a whole number of seconds, at least 1, not {value!r}"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan"])
+def test_a_bad_body_timeout_is_a_config_error(value):
+    with pytest.raises(ConfigError, match="GATEWAY_BODY_TIMEOUT: must be a positive number of seconds"):
+        body_timeout({"GATEWAY_BODY_TIMEOUT": value})
+    assert body_timeout({}) == 60 and body_timeout({"GATEWAY_BODY_TIMEOUT": "2.5"}) == 2.5

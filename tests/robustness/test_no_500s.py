@@ -6,8 +6,11 @@ import socket
 
 import pytest
 
+from gateway.errors import UpstreamError
+from gateway.proxy.upstream import UpstreamClient
 from tests.conftest import MASTER
 from tests.keys.conftest import MODELS, Admin
+from tests.support.rawhttp import Peer, RawServer
 from tests.test_errors import assert_envelope
 
 
@@ -74,3 +77,31 @@ def test_malformed_chunked_body_is_400_and_the_connection_ends(gateway, path, ch
     assert data.startswith(b"HTTP/1.1 400"), data[:200]
     assert b'"invalid_request_error"' in data and b'"code":"400"' in data
     assert data.count(b"HTTP/1.1") == 1
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n{}",
+        b"HTTP/1.1 \xb200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n{}",
+    ],
+    ids=["length-superscript-two", "status-superscript-two", "length-5000-digits"],
+)
+def test_unicode_digits_from_an_upstream_are_a_502(response):
+    """A head is decoded as latin-1, where `²` passes isdigit() and then fails int(): a 500.
+    The upstream may be the client's own (`api_base` from the body, docs/clientside_credentials.md)."""
+
+    def handler(peer: Peer, index: int) -> None:
+        if peer.read_request() is not None:
+            peer.send(response)
+            peer.sock.close()
+
+    server, client = RawServer(handler), UpstreamClient()
+    try:
+        with pytest.raises(UpstreamError) as info:
+            client.send(server.url(), b"{}", {"Content-Type": "application/json"}, 5, stream=False)
+        assert info.value.status == 502
+    finally:
+        client.clear()
+        server.close()

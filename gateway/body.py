@@ -131,7 +131,7 @@ def refuse_duplicate_keys(raw: bytes) -> None:
     try:
         json.loads(raw, object_pairs_hook=_check_pairs)
     except _Duplicate as exc:
-        name = exc.args[0]
+        name = exc.args[0][:100]  # client text: echoed, but not a megabyte of it
         raise BadRequest(f"Duplicate key `{name}` in the JSON body.", param=name) from None
     except (ValueError, RecursionError):  # what orjson took but the stdlib will not: depth ~1000
         raise BadRequest("Malformed JSON body: nested too deeply.") from None

@@ -26,6 +26,9 @@ def check_config() -> int:
     """Validate the config the way start-up will (settings, custom auth), without a database."""
     try:
         settings = load_settings(path=os.environ.get("CONFIG_FILE_PATH") or None)
+        from .body import body_timeout
+
+        body_timeout(dict(os.environ))
         if settings.custom_auth and settings.custom_auth_mode != "off":
             from .auth.custom import load_custom_auth
 

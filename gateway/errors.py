@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import orjson
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .metrics.registry import count_auth_failure
@@ -60,6 +60,10 @@ class NotFound(GatewayError):
 
 class MethodNotAllowed(GatewayError):
     status, type = 405, "invalid_request_error"
+
+
+class RequestTimeout(GatewayError):
+    status, type = 408, "invalid_request_error"
 
 
 class PayloadTooLarge(GatewayError):
@@ -139,8 +143,24 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(GatewayError("Internal server error."))
 
 
+def _one_spelling() -> None:
+    # Werkzeug strips leading slashes before routing, so `//key/generate` would be served as
+    # `/key/generate`: a proxy's rule on `/key/` would not see it. One spelling per route.
+    if request.environ.get("PATH_INFO", "").startswith("//"):
+        raise NotFound("Route not found.")
+
+
 def init_app(app: Flask) -> None:
     """Every error leaves the app as JSON in one envelope; never an HTML page."""
+    # Werkzeug answers `/key//generate` (merged slashes) with an HTML 308 whose Location is
+    # built from the client's Host, before any before_request (auth) runs and past every error
+    # handler. An API has one spelling per route: anything else is the JSON 404 below. (Set
+    # before any route is added: a rule takes the map's value when it is bound. Trailing
+    # slashes stay strict: no rule ends in one, so `/key/generate/` is a 404, not a second
+    # spelling that route checks on request.path would have to know about.)
+    app.url_map.merge_slashes = False
+    app.url_map.redirect_defaults = False
+    app.before_request(_one_spelling)  # the app's own runs before any blueprint's (auth)
     app.register_error_handler(GatewayError, error_response)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(Exception, _unexpected)

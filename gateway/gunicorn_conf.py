@@ -10,6 +10,17 @@ import subprocess
 import sys
 import tempfile
 
+
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds, at least 1, from the environment; one clear line otherwise."""
+    raw = os.environ.get(name, str(default))
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        sys.exit(
+            f"config error in environment: {name}: must be a whole number of seconds, at least 1, not {raw!r}"
+        )
+    return int(raw)
+
+
 bind = os.environ.get("GATEWAY_BIND", f"0.0.0.0:{os.environ.get('PORT', '4000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gevent"
@@ -18,7 +29,18 @@ worker_connections = int(os.environ.get("GATEWAY_WORKER_CONNECTIONS", "1000"))
 # With gevent the heartbeat runs beside requests, so this bounds a stuck worker, not a long stream.
 timeout = int(os.environ.get("GATEWAY_WORKER_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GATEWAY_GRACEFUL_TIMEOUT", "30"))
-keepalive = 75
+# The gevent worker puts one timer around reading a request's head: it bounds both the wait for
+# the next request on a kept-alive connection and a client trickling its headers (slowloris),
+# each of which holds one of worker_connections. Never 0: gunicorn then reads heads unbounded.
+# Behind a load balancer that reuses connections, set it above the balancer's idle timeout.
+keepalive = _seconds("GATEWAY_HEADER_TIMEOUT", 10)
+# Forwarding headers are trusted from no address unless the operator lists its proxies:
+# gunicorn's default trusts 127.0.0.1, so any local process (or a sidecar) could set the scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+# Never routing from headers, even a listed proxy's: with gunicorn's default (SCRIPT_NAME,
+# PATH_INFO), `SCRIPT_NAME: /foo` made `POST /foo/key/generate` route to /key/generate, past a
+# proxy's path rules. The gateway is served at the root.
+forwarder_headers = ""
 max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None

@@ -99,3 +99,32 @@ def test_chunked_body_over_the_limit_is_413_on_a_live_gateway(live_gateway, pg_u
     assert b'"invalid_request_error"' in resp.read()
     conn.close()
     assert upstream.received == []
+
+
+def _odd_spellings(path: str) -> list[str]:
+    """`path` with one slash doubled (at each place) and with a trailing slash."""
+    doubled = [path[:i] + "/" + path[i:] for i, ch in enumerate(path) if ch == "/"]
+    return [*doubled, path + "/"]
+
+
+def test_no_route_answers_a_redirect_only_a_json_404(app):
+    """Werkzeug's merge_slashes answered `/key//generate` with an HTML 308 to the client's Host,
+    before auth: every odd spelling of every route is the JSON 404 instead."""
+    client = app.test_client()
+    rules = list(app.url_map.iter_rules())
+    assert any(r.rule == "/key/generate" for r in rules) and any(
+        r.rule == "/v1/chat/completions" for r in rules
+    )
+    for rule in rules:
+        path = rule.rule.replace("<key>", "sk-abc")
+        for odd in _odd_spellings(path):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                # PATH_INFO set as is: the test client would read a leading `//` as a host name.
+                resp = client.open(
+                    "/",
+                    method=method,
+                    headers={"Host": "evil.example", **auth()},
+                    environ_overrides={"PATH_INFO": odd},
+                )
+                assert "Location" not in resp.headers, (method, odd)
+                assert_envelope(resp, 404, "not_found")

@@ -37,7 +37,9 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only: isdigit() also takes `²` (int() then fails) and `٣` (int() reads 3); and
+    # no more digits than `high` has, so int() never meets a 5,000-digit string.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)) or not low <= int(raw) <= high:
         raise BadRequest(f"`{name}` must be a whole number from {low} to {high}.", param=name)
     return int(raw)
 

@@ -15,10 +15,17 @@ from . import bp
 MAX_DAYS = 366
 
 
-def _day(name: str, default: date) -> date:
+def _days_before(end: date, days: int) -> date:
+    try:
+        return end - timedelta(days=days)
+    except OverflowError:  # an `end` within `days` of 0001-01-01: a 400, not a 500
+        raise BadRequest("`end` is too early for the default range: give `start` too.", param="end") from None
+
+
+def _day(name: str) -> date | None:
     raw = request.args.get(name)
     if raw is None:
-        return default
+        return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
@@ -39,8 +46,8 @@ def usage_daily() -> Response:
             raise PermissionDenied("Only proxy admins may read other keys' usage.")
         key_hash = principal.key_hash
     today = utcnow().date()
-    end = _day("end", today)
-    start = _day("start", end - timedelta(days=30))
+    end = _day("end") or today
+    start = _day("start") or _days_before(end, 30)
     if start > end or (end - start).days > MAX_DAYS:
         raise BadRequest(f"`start` must be on or before `end`, at most {MAX_DAYS} days apart.", param="start")
     return current_app.json.response(

@@ -15,6 +15,7 @@ STATUS_TEXT = {
     401: "No key, a malformed header, an unknown, blocked or expired key",
     403: "Route or model not allowed for this caller",
     404: "Key not found",
+    408: "Body not sent within GATEWAY_BODY_TIMEOUT (the connection is then closed)",
     413: "Body larger than max_request_size_mb",
     429: "Rate, parallel or budget limit reached (Retry-After)",
     502: "Upstream unreachable or broken",
@@ -32,7 +33,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": STATUS_TEXT[c], **_json("Error")} for c in codes}
 
 
-AUTHED = (400, 401, 403, 413, 429, 503)  # any authenticated route: the chain, limits, the body
+AUTHED = (400, 401, 403, 408, 413, 429, 503)  # any authenticated route: the chain, limits, the body
 PROXIED = (*AUTHED, 502, 504)
 ADMIN = (*AUTHED, 404)
 

@@ -159,9 +159,12 @@ def _framing(status: int, headers: HTTPHeaderDict) -> tuple[str, int]:
     lengths = headers.get_all("content-length") if "content-length" in headers else []
     if lengths:
         values = {v.strip() for joined in lengths for v in joined.split(",")}
-        if len(values) != 1 or not next(iter(values)).isdigit():
+        value = next(iter(values))
+        # ASCII digits only (latin-1's `²` passes isdigit(), then int() raises), and few enough
+        # of them for int(): past 4,300 digits it raises too.
+        if len(values) != 1 or not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise ProtocolViolation("invalid Content-Length")
-        return "length", int(next(iter(values)))
+        return "length", int(value)
     return "close", 0
 
 
@@ -170,7 +173,7 @@ def parse_head(raw: bytes) -> Head:
     status_line = lines[0].rstrip("\r")
     version, _, rest = status_line.partition(" ")
     code, _, reason = rest.partition(" ")
-    if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+    if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not (code.isascii() and code.isdigit()):
         raise ProtocolViolation(f"bad status line {status_line[:80]!r}")
     headers = HTTPHeaderDict()
     for line in lines[1:]:

@@ -45,6 +45,12 @@ max_requests = int(os.environ.get("GATEWAY_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn >= 25 opens a control socket at one fixed per-user path ($HOME/.gunicorn/gunicorn.ctl):
+# a second instance on the host takes it over, and it is a way to steer the arbiter that the
+# operator did not ask for. Off unless GATEWAY_CONTROL_SOCKET names a path for it.
+control_socket_disable = not os.environ.get("GATEWAY_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GATEWAY_CONTROL_SOCKET"]
 
 
 def _metrics_dir():

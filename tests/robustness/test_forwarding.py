@@ -49,3 +49,13 @@ def test_forwarded_headers_are_trusted_only_from_listed_proxies(live_gateway, pg
     assert send(default, "GET", "/health/liveliness", clash)[0] == 200
     listed = live_gateway(MODELS, {"DATABASE_URL": pg_url, "FORWARDED_ALLOW_IPS": "127.0.0.1"})
     assert send(listed, "GET", "/health/liveliness", clash)[0] == 400
+
+
+def test_no_control_socket_unless_asked_for(live_gateway, pg_url, tmp_path):
+    """gunicorn >= 25 opens a control socket at one per-user path that every instance on the host
+    shares; the gateway opens none unless GATEWAY_CONTROL_SOCKET names one."""
+    quiet = live_gateway(MODELS, {"DATABASE_URL": pg_url}, name="quiet")
+    assert "Control socket" not in quiet.log()
+    path = tmp_path / "gw.ctl"
+    asked = live_gateway(MODELS, {"DATABASE_URL": pg_url, "GATEWAY_CONTROL_SOCKET": str(path)}, name="asked")
+    assert path.exists(), asked.log()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.auth.custom import CustomAuthError
+
 PREFIX = "my-custom-key-"
 
 
 async def user_api_key_auth(request: Any, api_key: str | None) -> dict[str, Any]:
-    """Allow keys with our prefix as an ordinary user; raise (→ 401 with this message) for the rest.
+    """Allow keys with our prefix as an ordinary user; deny the rest (401 with this message).
 
     `request` is the Flask request, read-only: headers, path, method, args, remote_addr.
     """
@@ -20,4 +22,6 @@ async def user_api_key_auth(request: Any, api_key: str | None) -> dict[str, Any]
             "role": "internal_user",
             "metadata": {"auth": "custom_auth example", "path": request.path},
         }
-    raise Exception("Authentication failed")
+    # The documented denial: final in every mode, and its message is meant for the client. Any
+    # other exception answers a fixed message instead (its text may hold secrets).
+    raise CustomAuthError("Authentication failed", 401)

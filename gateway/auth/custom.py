@@ -20,6 +20,7 @@ from ..errors import AuthError
 from ..headers import Credential
 from ..settings import ConfigError, Settings
 from .custom_errors import CustomAuthError, outcome
+from .custom_request import Request as CustomAuthRequest
 from .custom_result import InvalidPrincipal, to_principal
 from .principal import Principal
 
@@ -32,7 +33,7 @@ KEY = "general_settings.custom_auth"
 MODULE_PREFIX = "gateway_custom_auth."
 ABSTAINED = "Authentication Error, custom auth did not accept this request."
 
-CustomAuthFn = Callable[[Request, str | None], Any]
+CustomAuthFn = Callable[[CustomAuthRequest, str | None], Any]
 
 
 def _fail(settings: Settings, message: str) -> ConfigError:
@@ -114,7 +115,7 @@ def _run_loop(awaitable: Awaitable[Any]) -> tuple[Any, BaseException | None]:
         return None, exc
 
 
-def _resolve(result: Any) -> Any:
+def _resolve(result: Any, view: CustomAuthRequest) -> Any:
     """Await what an `async def` function returned, without blocking the gevent hub."""
     if not inspect.isawaitable(result):
         return result
@@ -124,7 +125,8 @@ def _resolve(result: Any) -> Any:
         import gevent
 
         # A native thread with its own event loop; this greenlet waits, the others run.
-        value, exc = gevent.get_hub().threadpool.apply(_run_loop, (result,))
+        hub = view.hub = gevent.get_hub()  # where `await request.body()` reads the socket
+        value, exc = hub.threadpool.apply(_run_loop, (result,))
     else:
         value, exc = _run_loop(result)
     if exc is not None:
@@ -146,15 +148,20 @@ class CustomAuthenticator:
         api_key = credential.value if credential is not None else None
         # The real object, not the context-bound proxy: an async function runs in another thread.
         real = request._get_current_object() if hasattr(request, "_get_current_object") else request
+        view = CustomAuthRequest(real)
         try:
-            result = _resolve(self.fn(real, api_key))
+            result = _resolve(self.fn(view, api_key), view)
         except GreenletExit:
             raise  # gevent is ending this request's greenlet (worker shutdown): not the function's doing
         except BaseException as exc:  # SystemExit, gevent.Timeout...: answered, never the worker killed
+            if view.body_error is not None:
+                raise view.body_error from None
             err = outcome(exc, api_key, self.mode)
             if err is None:
                 return None
             raise err from None
+        if view.body_error is not None:
+            raise view.body_error  # a body over the limit is a 413, whatever the function made of it
         if result is None:
             if self.mode == "auto":
                 return None

@@ -95,7 +95,13 @@ def describe(exc: BaseException, api_key: str | None, with_traceback: bool = Fal
     """The exception for the server log: type, text and optionally the traceback; never the key."""
     if with_traceback:
         return _redact("".join(traceback.format_exception(exc)).rstrip(), api_key)
-    return _redact(f"{type(exc).__name__}: {exc}", api_key)
+    # The exceptions it was raised from too: LiteLLM's idiom `except: raise Exception` hides the cause.
+    parts, seen = [], 0
+    current: BaseException | None = exc
+    while current is not None and seen < 3:
+        parts.append(f"{type(current).__name__}: {current}".rstrip(": "))
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return _redact(" <- ".join(parts), api_key)
 
 
 def denial(exc: BaseException, api_key: str | None) -> GatewayError | None:

@@ -5,6 +5,7 @@ over the Flask request, read-only; the body is read once, under the gateway's si
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import io
 from collections.abc import Iterator, Mapping
@@ -168,11 +169,11 @@ class Request:
 
         def read() -> None:
             try:
-                data = self._context.run(self._read)
-            except BaseException as exc:  # handed to the function, which sees it raised by body()
-                loop.call_soon_threadsafe(deliver, None, exc)
-            else:
-                loop.call_soon_threadsafe(deliver, data, None)
+                data, exc = self._context.run(self._read), None
+            except BaseException as error:  # handed to the function, which sees it raised by body()
+                data, exc = None, error
+            with contextlib.suppress(RuntimeError):  # the function gave up waiting: its loop is closed
+                loop.call_soon_threadsafe(deliver, data, exc)
 
         self.hub.loop.run_callback_threadsafe(gevent.spawn, read)
         return await waiter

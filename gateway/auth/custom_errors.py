@@ -12,6 +12,7 @@ Three kinds (docs/custom_auth.md has the table per mode):
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from gevent import Timeout
@@ -24,6 +25,7 @@ REJECTED = "Authentication Error, custom auth rejected the request."
 TIMED_OUT = "Custom auth did not answer in time."
 BROKEN = "Custom auth failed; the gateway cannot authenticate this request now."
 MAX_MESSAGE = 200
+FALL_THROUGH_LOG_EVERY = 60.0
 # API.md §9's type for the status a denial carries.
 _TYPES = {401: "auth_error", 403: "permission_denied", 404: "not_found", 429: "rate_limit_error"}
 # Raised by functions written for LiteLLM, with a text meant for the client (FastAPI's `detail`,
@@ -115,6 +117,21 @@ def denial(exc: BaseException, api_key: str | None) -> GatewayError | None:
     return None
 
 
+_quiet_until = 0.0  # monotonic time before which auto-mode fall-throughs log at DEBUG only
+
+
+def _log_fall_through(what: str) -> None:
+    """In `auto` mode a LiteLLM-style function raises for every master and virtual key: one INFO
+    line a minute says so (a function that broke is seen), the rest go to DEBUG."""
+    global _quiet_until
+    now = time.monotonic()
+    if now < _quiet_until:
+        log.debug("custom auth raised %s; trying the next link", what)
+        return
+    _quiet_until = now + FALL_THROUGH_LOG_EVERY
+    log.info("custom auth raised %s; trying the next link (more in the next minute at DEBUG)", what)
+
+
 def outcome(exc: BaseException, api_key: str | None, mode: str) -> GatewayError | None:
     """The error to answer for what the function raised, or None to go on down the chain."""
     err = denial(exc, api_key)
@@ -127,7 +144,7 @@ def outcome(exc: BaseException, api_key: str | None, mode: str) -> GatewayError 
         return ServiceUnavailable(TIMED_OUT if isinstance(exc, Timeout) else BROKEN, reason="custom_auth")
     detail = log.isEnabledFor(logging.DEBUG)  # the traceback only when asked: a bad key is routine
     if mode == "auto":
-        log.info("custom auth raised %s; trying the next link", describe(exc, api_key, detail))
+        _log_fall_through(describe(exc, api_key, detail))
         return None
     log.info("custom auth raised %s; answering 401", describe(exc, api_key, detail))
     return AuthError(REJECTED, reason="custom_auth")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from gateway.auth import custom_errors
 from gateway.auth.custom_errors import BROKEN, REJECTED, TIMED_OUT
 from tests.auth.conftest import CHAT, CUSTOM_KEY, FIXTURE, custom_calls, post
 from tests.auth.test_custom_auth import key_for
@@ -25,7 +26,8 @@ def envelope(message: str, type_: str, status: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["on", "auto"])
-def test_unexpected_exception_text_never_reaches_the_client(custom_app, caplog, mode):
+def test_unexpected_exception_text_never_reaches_the_client(custom_app, caplog, monkeypatch, mode):
+    monkeypatch.setattr(custom_errors, "_quiet_until", 0.0)  # auto logs one INFO line a minute
     app = custom_app("leaks_secret", mode)
     key = "corp-key-0123456789" if mode == "on" else "sk-" + "u" * 30  # auto: unknown to every link
     resp = post(app, key)
@@ -37,6 +39,15 @@ def test_unexpected_exception_text_never_reaches_the_client(custom_app, caplog, 
     # The operator still sees what happened, without the key.
     assert "RuntimeError: connection to postgresql://auth:hunter2-db-password@" in caplog.text
     assert key not in caplog.text
+
+
+def test_auto_mode_fall_throughs_log_one_info_line_a_minute(custom_app, caplog, monkeypatch):
+    monkeypatch.setattr(custom_errors, "_quiet_until", 0.0)
+    app = custom_app("seed_style", "auto")
+    for _ in range(3):
+        assert post(app, MASTER).status_code == 200
+    infos = [r for r in caplog.records if r.name == "gateway.auth.custom" and r.levelname == "INFO"]
+    assert len(infos) == 1 and "Exception: Authentication failed" in infos[0].getMessage()
 
 
 # --- D: allow / abstain / deny, and unexpected errors, per mode ---------------------------------

@@ -14,12 +14,17 @@ from types import ModuleType
 from typing import Any
 
 from flask import Request
+from gevent import GreenletExit
 
-from ..errors import AuthError, GatewayError
+from ..errors import AuthError
 from ..headers import Credential
 from ..settings import ConfigError, Settings
+from .custom_errors import CustomAuthError, outcome
+from .custom_request import Request as CustomAuthRequest
 from .custom_result import InvalidPrincipal, to_principal
 from .principal import Principal
+
+__all__ = ["CustomAuthError", "CustomAuthenticator", "load_custom_auth"]
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +32,8 @@ KEY = "general_settings.custom_auth"
 # Loaded beside config.yaml under this prefix, so it never shadows an installed module.
 MODULE_PREFIX = "gateway_custom_auth."
 ABSTAINED = "Authentication Error, custom auth did not accept this request."
-MAX_MESSAGE = 200
-# API.md §9's type for a status a raising function carries.
-_TYPES = {401: "auth_error", 403: "permission_denied", 404: "not_found", 429: "rate_limit_error"}
 
-CustomAuthFn = Callable[[Request, str | None], Any]
+CustomAuthFn = Callable[[CustomAuthRequest, str | None], Any]
 
 
 def _fail(settings: Settings, message: str) -> ConfigError:
@@ -99,20 +101,21 @@ def load_custom_auth(settings: Settings) -> CustomAuthFn:
     return fn
 
 
-def _run_loop(awaitable: Awaitable[Any]) -> tuple[Any, Exception | None]:
+def _run_loop(awaitable: Awaitable[Any]) -> tuple[Any, BaseException | None]:
     """(result, None) or (None, exception): raised inside gevent's pool, an exception would also
-    be printed as a traceback, and a denial is not an error."""
+    be printed as a traceback (a denial is not an error), and a BaseException such as SystemExit
+    would end the pool's thread and leave the request waiting for ever."""
 
     async def main() -> Any:
         return await awaitable
 
     try:
         return asyncio.run(main()), None
-    except Exception as exc:
+    except BaseException as exc:  # handed back to the request's greenlet, which classifies it
         return None, exc
 
 
-def _resolve(result: Any) -> Any:
+def _resolve(result: Any, view: CustomAuthRequest) -> Any:
     """Await what an `async def` function returned, without blocking the gevent hub."""
     if not inspect.isawaitable(result):
         return result
@@ -122,7 +125,8 @@ def _resolve(result: Any) -> Any:
         import gevent
 
         # A native thread with its own event loop; this greenlet waits, the others run.
-        value, exc = gevent.get_hub().threadpool.apply(_run_loop, (result,))
+        hub = view.hub = gevent.get_hub()  # where `await request.body()` reads the socket
+        value, exc = hub.threadpool.apply(_run_loop, (result,))
     else:
         value, exc = _run_loop(result)
     if exc is not None:
@@ -130,43 +134,9 @@ def _resolve(result: Any) -> Any:
     return value
 
 
-def _status(exc: Exception) -> int:
-    for attr in ("status_code", "code"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-            return value
-    return 401
-
-
-def _message(exc: Exception, api_key: str | None) -> str:
-    # FastAPI's HTTPException keeps its text in `detail`, LiteLLM's ProxyException in `message`.
-    texts = (getattr(exc, "detail", None), getattr(exc, "message", None), str(exc))
-    text = next((t for t in texts if isinstance(t, str) and t.strip()), "")
-    if api_key:
-        text = text.replace(api_key, "<redacted>")  # a function that echoes the key must not leak it
-    text = text.strip() or "custom auth rejected the request."
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
-
-
-def denial(exc: Exception, api_key: str | None) -> GatewayError:
-    """The client's error for an exception the function raised: its status if it carries one, else 401."""
-    if isinstance(exc, GatewayError):
-        return exc
-    status = _status(exc)
-    err = GatewayError(_message(exc, api_key), status=status, reason="custom_auth")
-    if status == 503:
-        err.type = "service_unavailable"
-    elif status >= 500:
-        err.type = "auth_error"
-    else:
-        err.type = _TYPES.get(status, "invalid_request_error")
-    return err
-
-
 class CustomAuthenticator:
-    """Calls the operator's function; `on`: its answer is final, `auto`: None or raising passes on."""
+    """Calls the operator's function. Allowed: a Principal. Abstained (None): `on` 401, `auto` the
+    next link. Raised: custom_errors.outcome (a denial is final in every mode)."""
 
     name = "custom"
 
@@ -178,13 +148,20 @@ class CustomAuthenticator:
         api_key = credential.value if credential is not None else None
         # The real object, not the context-bound proxy: an async function runs in another thread.
         real = request._get_current_object() if hasattr(request, "_get_current_object") else request
+        view = CustomAuthRequest(real)
         try:
-            result = _resolve(self.fn(real, api_key))
-        except Exception as exc:
-            if self.mode == "auto":
-                log.info("custom auth raised %s; trying the next link", type(exc).__name__)
+            result = _resolve(self.fn(view, api_key), view)
+        except GreenletExit:
+            raise  # gevent is ending this request's greenlet (worker shutdown): not the function's doing
+        except BaseException as exc:  # SystemExit, gevent.Timeout...: answered, never the worker killed
+            if view.body_error is not None:
+                raise view.body_error from None
+            err = outcome(exc, api_key, self.mode)
+            if err is None:
                 return None
-            raise denial(exc, api_key) from None
+            raise err from None
+        if view.body_error is not None:
+            raise view.body_error  # a body over the limit is a 413, whatever the function made of it
         if result is None:
             if self.mode == "auto":
                 return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from ..errors import AuthError, ExpiredKey
 from .principal import INTERNAL_USER, ROLES, Limits, Principal
 
 # Fields a result may carry. A dict with any other key is refused, so a typo such as
@@ -18,9 +21,13 @@ FIELDS = (
     "allowed_routes",
     "metadata",
     "max_budget",
+    "spend",
     "rpm_limit",
     "tpm_limit",
     "max_parallel_requests",
+    # LiteLLM's key row says so: refused here rather than ignored, as a key would be.
+    "blocked",
+    "expires",
 )
 # Accepted and ignored: the caller's own key is never copied into a Principal.
 IGNORED = frozenset({"api_key", "token"})
@@ -99,8 +106,34 @@ def _number(fields: dict[str, Any], name: str, integer: bool) -> Any:
     return value
 
 
+def _expires(fields: dict[str, Any]) -> float | None:
+    value = fields.get("expires")
+    if value is None:
+        return None
+    if isinstance(value, str):  # LiteLLM keeps an ISO 8601 string or a datetime
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidPrincipal("expires (must be an ISO 8601 time or a datetime)") from None
+    if not isinstance(value, datetime):
+        raise InvalidPrincipal("expires (must be an ISO 8601 time or a datetime)")
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _refuse_blocked_or_expired(fields: dict[str, Any]) -> None:
+    blocked = fields.get("blocked")
+    if blocked is not None and not isinstance(blocked, bool):
+        raise InvalidPrincipal("blocked (must be true or false)")
+    if blocked:
+        raise AuthError("Key is blocked.", reason="blocked_key")
+    expires = _expires(fields)
+    if expires is not None and time.time() >= expires:
+        raise ExpiredKey("Key has expired.")
+
+
 def to_principal(result: object) -> Principal:
-    """The Principal for an accepted caller (method "custom"); InvalidPrincipal if unreadable."""
+    """The Principal for an accepted caller (method "custom"); InvalidPrincipal if unreadable,
+    AuthError/ExpiredKey if the result itself says the key is blocked or expired."""
     if isinstance(result, Mapping):
         fields = _fields_of_dict(result)
     elif isinstance(result, _NOT_OBJECTS):
@@ -112,9 +145,11 @@ def to_principal(result: object) -> Principal:
         metadata = {}
     elif not isinstance(metadata, Mapping):
         raise InvalidPrincipal("metadata (must be a mapping)")
+    _refuse_blocked_or_expired(fields)
     user_id = _optional_str(fields, "user_id")
     limits = Limits(
         max_budget=_number(fields, "max_budget", integer=False),
+        spend=_number(fields, "spend", integer=False) or 0.0,
         rpm_limit=_number(fields, "rpm_limit", integer=True),
         tpm_limit=_number(fields, "tpm_limit", integer=True),
         max_parallel_requests=_number(fields, "max_parallel_requests", integer=True),

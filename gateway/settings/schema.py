@@ -176,6 +176,7 @@ JWT_AUTH = frozenset(
         "team_id_jwt_field",
         "user_email_jwt_field",
         "admin_jwt_scope",
+        "scope_jwt_field",
         "team_allowed_routes",
         "leeway",
         "public_key_ttl",

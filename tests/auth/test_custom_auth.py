@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,52 +16,12 @@ import yaml
 from flask import Flask
 
 from gateway.auth.custom import ABSTAINED, load_custom_auth
+from gateway.auth.custom_errors import REJECTED
 from gateway.settings import ConfigError, load_settings
+from tests.auth.conftest import CHAT, CUSTOM_KEY, EXAMPLE, FIXTURE, custom_calls, post, write_config
 from tests.conftest import MASTER, auth, model_entry
 from tests.support.live import LiveGateway, clean_env
 from tests.support.upstream import FakeUpstream
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).parent / "fixtures" / "custom_fns.py"
-EXAMPLE = ROOT / "docs" / "custom_auth_example.py"
-CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
-CUSTOM_KEY = "my-custom-key-888"
-
-
-def write_config(folder: Path, general: dict[str, Any], model_list: list[dict[str, Any]]) -> Path:
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump({"model_list": model_list, "general_settings": general}))
-    return path
-
-
-@pytest.fixture
-def custom_app(make_app, tmp_path, upstream):
-    """An app whose config.yaml names `<module>.<function>`, with `source` copied beside it."""
-
-    def factory(
-        function: str, mode: str | None = None, source: Path = FIXTURE, module: str = "custom_fns"
-    ) -> Flask:
-        shutil.copy(source, tmp_path / f"{module}.py")
-        general: dict[str, Any] = {"custom_auth": f"{module}.{function}"}
-        if mode is not None:
-            general["custom_auth_settings"] = {"mode": mode}
-        models = [model_entry("gpt-4o", upstream.base), model_entry("other-model", upstream.base)]
-        path = write_config(tmp_path, general, models)
-        return make_app(yaml.safe_load(path.read_text()), CONFIG_FILE_PATH=str(path))
-
-    return factory
-
-
-def custom_calls(app: Flask) -> list[str | None] | None:
-    """The api_key of every call the loaded function recorded; None when no custom link exists."""
-    links = [link for link in app.extensions["gateway.auth"].links if link.name == "custom"]
-    return links[0].fn.__globals__["CALLS"] if links else None
-
-
-def post(app: Flask, key: str | None, body: dict[str, Any] = CHAT, path: str = "/chat/completions", **hdrs):
-    headers = {**(auth(key) if key else {}), **hdrs}
-    return app.test_client().post(path, json=body, headers=headers)
-
 
 # --- the seed's example and the function's forms ---------------------------------------------
 
@@ -91,8 +50,8 @@ def test_seed_example_lets_my_custom_key_prefix_through_end_to_end(custom_app, u
 def test_sync_and_async_functions_decide_alike(custom_app, upstream, function):
     app = custom_app(function)
     assert post(app, CUSTOM_KEY).status_code == 200
-    denied = post(app, "not-my-prefix")
-    assert denied.status_code == 401 and denied.json["error"]["message"] == "Authentication failed"
+    denied = post(app, "not-my-prefix")  # a plain exception: a fixed message, whatever its text
+    assert denied.status_code == 401 and denied.json["error"]["message"] == REJECTED
     assert custom_calls(app) == [CUSTOM_KEY, "not-my-prefix"]
     assert len(upstream.received) == 1
 
@@ -214,35 +173,45 @@ def test_invalid_principal_is_401_and_never_falls_through(custom_app, upstream, 
 
 
 @pytest.mark.parametrize(
-    ("headers", "status", "type_"),
+    ("status", "expected", "type_"),
     [
-        ({"X-Test-Status": "403"}, 403, "permission_denied"),
-        ({"X-Test-Code": "429"}, 429, "rate_limit_error"),
-        ({"X-Test-Status": "418"}, 418, "invalid_request_error"),
-        ({"X-Test-Status": "503"}, 503, "service_unavailable"),
-        ({"X-Test-Code": "not-a-status"}, 401, "auth_error"),
-        ({"X-Test-Status": "302"}, 401, "auth_error"),
-        ({}, 401, "auth_error"),
+        ("403", 403, "permission_denied"),
+        ("429", 429, "rate_limit_error"),
+        ("418", 418, "invalid_request_error"),
+        ("503", 503, "service_unavailable"),
+        ("302", 401, "auth_error"),
+        ("401", 401, "auth_error"),
     ],
 )
-def test_raised_status_passes_through_and_anything_else_is_401(custom_app, headers, status, type_):
-    app = custom_app("raises")
-    resp = post(app, "k", **{"X-Test-Message": "no entry for you", **headers})
-    assert resp.status_code == status
+def test_documented_denial_keeps_its_status_and_message(custom_app, status, expected, type_):
+    app = custom_app("denies_documented")
+    resp = post(app, "k", **{"X-Test-Message": "no entry for you", "X-Test-Status": status})
+    assert resp.status_code == expected
     assert resp.json["error"] == {
         "message": "no entry for you",
         "type": type_,
         "param": None,
-        "code": str(status),
+        "code": str(expected),
     }
 
 
-def test_exception_message_never_echoes_the_key(custom_app):
+@pytest.mark.parametrize("headers", [{"X-Test-Status": "403"}, {"X-Test-Code": "429"}, {}])
+def test_other_exceptions_are_401_with_a_fixed_message_whatever_they_carry(custom_app, headers):
+    app = custom_app("raises")  # `Denied`: not the documented type, even with a status attribute
+    resp = post(app, "k", **{"X-Test-Message": "no entry for you", **headers})
+    assert resp.status_code == 401
+    assert resp.json["error"] == {"message": REJECTED, "type": "auth_error", "param": None, "code": "401"}
+
+
+def test_exception_message_never_echoes_the_key(custom_app, caplog):
     key = "corp-secret-value-12345"
     resp = post(custom_app("echoes_key"), key)
-    assert resp.status_code == 401
-    assert resp.json["error"]["message"] == "unknown key <redacted>"
+    assert resp.status_code == 401 and resp.json["error"]["message"] == REJECTED
     assert key.encode() not in resp.get_data()
+    assert "ValueError: unknown key <redacted>" in caplog.text and key not in caplog.text
+    # A documented denial that quotes the key has it redacted too.
+    resp = post(custom_app("denies_documented"), key, **{"X-Test-Message": f"who is {key}?"})
+    assert resp.json["error"]["message"] == "who is <redacted>?"
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -358,7 +327,7 @@ def test_async_function_runs_under_gevent_without_blocking_other_requests(tmp_pa
         assert fast_took < 0.5, f"the fast request waited for the slow one ({fast_took:.2f} s)"
         assert slow["status"] == 200 and slow["took"] >= 0.8  # allowed after its I/O to the service
         denied = requests.post(gw.url + "/chat/completions", json=CHAT, headers=auth("other"), timeout=10)
-        assert denied.status_code == 401 and denied.json()["error"]["message"] == "Authentication failed"
+        assert denied.status_code == 401 and denied.json()["error"]["message"] == REJECTED
         assert "Traceback" not in gw.log()  # a denial is not an error in the worker's log
     finally:
         gw.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from gateway.auth.custom_result import InvalidPrincipal, to_principal
 from gateway.auth.principal import Limits
 from gateway.authz import authorize_route
-from gateway.errors import PermissionDenied
+from gateway.compat.litellm import LitellmUserRoles
+from gateway.compat.litellm import UserAPIKeyAuth as CompatUserAPIKeyAuth
+from gateway.errors import AuthError, ExpiredKey, PermissionDenied
 from tests.auth.fixtures.custom_fns import UserAPIKeyAuth
 
 
@@ -82,3 +85,76 @@ def test_unreadable_results_name_the_field(result, field):
     with pytest.raises(InvalidPrincipal) as info:
         to_principal(result)
     assert str(info.value) == field
+
+
+def test_compat_user_api_key_auth_maps_litellm_fields_into_the_principal():
+    result = CompatUserAPIKeyAuth(
+        api_key="sk-callers-own-key-0000",
+        user_id="u1",
+        team_id="t1",
+        user_role=LitellmUserRoles.TEAM,
+        models=["gpt-4o"],
+        allowed_routes=["/chat/completions"],
+        metadata={"dept": "x"},
+        max_budget=5.0,
+        spend=1.5,
+        rpm_limit=10,
+        tpm_limit=1000,
+        max_parallel_requests=2,
+        key_alias="ignored",
+        team_models=["ignored"],
+        user_email="u1@example.com",
+    )
+    p = to_principal(result)
+    assert (p.user_id, p.team_id, p.role, p.models, p.allowed_routes) == (
+        "u1",
+        "t1",
+        "team",
+        ("gpt-4o",),
+        ("/chat/completions",),
+    )
+    assert p.limits == Limits(
+        max_budget=5.0, spend=1.5, rpm_limit=10, tpm_limit=1000, max_parallel_requests=2
+    )
+    assert "sk-callers-own-key-0000" not in repr(p) + repr(result)
+    # The defaults LiteLLM gives: an ordinary user with every model, never an admin.
+    assert to_principal(CompatUserAPIKeyAuth(api_key="k")).role == "internal_user"
+
+
+def test_compat_user_api_key_auth_refuses_unknown_fields():
+    with pytest.raises(TypeError, match="'model'"):
+        CompatUserAPIKeyAuth(api_key="k", model=["gpt-4o"])
+
+
+@pytest.mark.parametrize("result", [{"blocked": True}, CompatUserAPIKeyAuth(blocked=True)])
+def test_a_blocked_result_is_refused(result):
+    with pytest.raises(AuthError) as info:
+        to_principal(result)
+    assert info.value.reason == "blocked_key"
+
+
+@pytest.mark.parametrize(
+    "expires",
+    ["2001-01-01T00:00:00Z", datetime(2001, 1, 1), datetime(2001, 1, 1, tzinfo=UTC)],
+)
+def test_an_expired_result_is_refused(expires):
+    with pytest.raises(ExpiredKey):
+        to_principal(CompatUserAPIKeyAuth(expires=expires))
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert to_principal({"expires": future, "blocked": False}).role == "internal_user"
+
+
+@pytest.mark.parametrize(
+    ("result", "field"),
+    [
+        ({"expires": "next tuesday"}, "expires (must be an ISO 8601 time or a datetime)"),
+        ({"expires": 1700000000}, "expires (must be an ISO 8601 time or a datetime)"),
+        ({"blocked": "yes"}, "blocked (must be true or false)"),
+        ({"spend": -1}, "spend (must be a number >= 0)"),
+        (CompatUserAPIKeyAuth(user_role=LitellmUserRoles.PROXY_ADMIN_VIEW_ONLY), "role (must be one of"),
+    ],
+)
+def test_unreadable_litellm_fields_name_the_field(result, field):
+    with pytest.raises(InvalidPrincipal) as info:
+        to_principal(result)
+    assert str(info.value).startswith(field)

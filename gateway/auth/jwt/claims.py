@@ -6,7 +6,7 @@ from typing import Any
 
 from ...errors import AuthError
 from ..principal import INTERNAL_USER, PROXY_ADMIN, TEAM, Principal
-from .settings import JwtSettings
+from .settings import SCOPE_CLAIM, JwtSettings
 
 
 def claim(claims: dict[str, Any], name: str) -> Any:
@@ -33,16 +33,24 @@ def _identifier(claims: dict[str, Any], name: str | None) -> str | None:
     return str(value)
 
 
-def scopes(claims: dict[str, Any]) -> set[str]:
-    """OAuth 2 `scope` (space-separated, RFC 8693) and `scp` (a list, or a string as Azure AD sends)."""
-    found: set[str] = set()
-    for name in ("scope", "scp"):
-        value = claims.get(name)
-        if isinstance(value, str):
-            found.update(value.split())
-        elif isinstance(value, list):
-            found.update(v for v in value if isinstance(v, str))
-    return found
+def _space_delimited(value: str) -> set[str]:
+    # RFC 6749 §3.3: separated by U+0020 only; a tab is part of a (malformed) token, not a separator.
+    return {token for token in value.split(" ") if token}
+
+
+def scopes(claims: dict[str, Any], field: str = SCOPE_CLAIM) -> set[str]:
+    """The token's scopes, from the one claim `scope_jwt_field` names (default `scope`).
+
+    `scope` is read as RFC 6749 §3.3 (and RFC 8693 §4.2) define it: a JSON string of space-delimited
+    tokens; a list or any other type carries no scope. Another claim (Azure AD's or Okta's `scp`) is
+    read only when configured, as its IdP sends it: a space-delimited string or a list of strings.
+    """
+    value = claim(claims, field)
+    if isinstance(value, str):
+        return _space_delimited(value)
+    if field != SCOPE_CLAIM and isinstance(value, list):
+        return {v for v in value if isinstance(v, str) and v}
+    return set()
 
 
 def principal_from_claims(claims: dict[str, Any], settings: JwtSettings) -> Principal:
@@ -58,7 +66,7 @@ def principal_from_claims(claims: dict[str, Any], settings: JwtSettings) -> Prin
         "team_id": team_id,
         "metadata": {"email": email} if email else {},
     }
-    if settings.admin_scope in scopes(claims):
+    if settings.admin_scope in scopes(claims, settings.scope_field):
         return Principal(role=PROXY_ADMIN, **common)
     if team_id is not None:
         return Principal(

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 SECTION = "general_settings.litellm_jwtauth"
 ADMIN_SCOPE = "litellm_proxy_admin"
+SCOPE_CLAIM = "scope"  # RFC 6749 §3.3; `scope_jwt_field` names another claim (e.g. `scp`)
 # LiteLLM calls the LLM route group `openai_routes`; the gateway's authz calls it `llm_api_routes`.
 ROUTE_ALIASES = {"openai_routes": "llm_api_routes"}
 
@@ -29,6 +30,7 @@ class JwtSettings:
     team_id_field: str | None = None
     email_field: str | None = None
     admin_scope: str = ADMIN_SCOPE
+    scope_field: str = SCOPE_CLAIM
     team_allowed_routes: tuple[str, ...] = ()  # empty: the team role's default routes
     allowed_models: tuple[str, ...] = ()  # empty: every model
     leeway: float = 30.0
@@ -90,6 +92,7 @@ def jwt_settings(settings: Settings) -> JwtSettings:
         team_id_field=_field(raw, "team_id_jwt_field", source),
         email_field=_field(raw, "user_email_jwt_field", source),
         admin_scope=admin_scope,
+        scope_field=_field(raw, "scope_jwt_field", source) or SCOPE_CLAIM,
         team_allowed_routes=_routes(raw, source),
         allowed_models=_names(raw, "allowed_models", source),
         leeway=_seconds(raw, "leeway", 30.0, source),

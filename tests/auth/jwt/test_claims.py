@@ -22,8 +22,8 @@ def model_ids(client, token: str) -> list[str]:
     return [m["id"] for m in resp.json["data"]]
 
 
-def test_admin_scope_in_an_scp_list_makes_a_proxy_admin(gateway, idp):
-    client = gateway().test_client()
+def test_admin_scope_in_a_configured_scp_list_makes_a_proxy_admin(gateway, idp):
+    client = gateway({"scope_jwt_field": "scp"}).test_client()
     admin = bearer(idp.token(scp=["openid", "litellm_proxy_admin"]))
     resp = client.post("/key/generate", json={"key_alias": "made-by-jwt"}, headers=admin)  # admin route
     assert resp.status_code == 200, resp.json
@@ -41,8 +41,45 @@ def test_admin_scope_in_a_space_separated_scope_makes_a_proxy_admin(gateway, idp
 
 def test_configured_admin_scope_replaces_the_default(gateway, idp):
     app = gateway({"admin_jwt_scope": "gateway:admin"})
-    assert principal_for(app, idp.token(scp="gateway:admin")).role == "proxy_admin"  # Azure sends a string
+    assert principal_for(app, idp.token(scope="openid gateway:admin")).role == "proxy_admin"
     assert principal_for(app, idp.token(scope="litellm_proxy_admin")).role == "internal_user"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"scp": ["openid", "litellm_proxy_admin"]},  # scp is not read unless configured
+        {"scp": "litellm_proxy_admin"},
+        {"scope": ["openid", "litellm_proxy_admin"]},  # RFC 6749 §3.3: a scope is a string, not a list
+        {"scope": {"litellm_proxy_admin": True}},
+        {"scope": "openid\tlitellm_proxy_admin"},  # only U+0020 separates scope tokens
+        {"scope": "openid\nlitellm_proxy_admin"},
+        {"scope": "openid\u00a0litellm_proxy_admin"},
+    ],
+    ids=["scp-list", "scp-string", "scope-list", "scope-object", "tab", "newline", "nbsp"],
+)
+def test_admin_scope_only_from_a_space_delimited_scope_string(gateway, idp, claims):
+    client = gateway().test_client()
+    token = idp.token(**claims)
+    assert principal_for(gateway(), token).role == "internal_user"
+    resp = client.post("/key/generate", json={}, headers=bearer(token))
+    assert resp.status_code == 403 and resp.json["error"]["type"] == "permission_denied"
+
+
+def test_scope_jwt_field_reads_that_claim_instead_of_scope(gateway, idp):
+    app = gateway({"scope_jwt_field": "scp"})
+    assert principal_for(app, idp.token(scp="openid litellm_proxy_admin")).role == "proxy_admin"  # Azure AD
+    assert principal_for(app, idp.token(scp=["litellm_proxy_admin", 7])).role == "proxy_admin"  # Okta
+    assert principal_for(app, idp.token(scp="openid\tlitellm_proxy_admin")).role == "internal_user"
+    assert principal_for(app, idp.token(scope="litellm_proxy_admin")).role == "internal_user"  # not read
+    nested = gateway({"scope_jwt_field": "authz.scopes"})
+    assert principal_for(nested, idp.token(authz={"scopes": ["litellm_proxy_admin"]})).role == "proxy_admin"
+
+
+def test_scope_jwt_field_named_scope_keeps_the_rfc_reading(gateway, idp):
+    app = gateway({"scope_jwt_field": "scope"})
+    assert principal_for(app, idp.token(scope="a litellm_proxy_admin")).role == "proxy_admin"
+    assert principal_for(app, idp.token(scope=["litellm_proxy_admin"])).role == "internal_user"
 
 
 def test_scope_that_only_contains_the_admin_scope_name_is_not_admin(gateway, idp):
@@ -118,7 +155,7 @@ def test_allowed_models_limit_non_admin_jwt_principals(gateway, idp):
 
 def test_admin_jwt_may_use_every_model_whatever_allowed_models_says(gateway, idp):
     client = gateway({"allowed_models": ["gpt-4o"]}).test_client()
-    admin = idp.token(scp=["litellm_proxy_admin"])
+    admin = idp.token(scope="litellm_proxy_admin")
     resp = client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", **CHAT}, headers=bearer(admin))
     assert resp.status_code == 200
     assert model_ids(client, admin) == ["gpt-4o", "gpt-4o-mini"]

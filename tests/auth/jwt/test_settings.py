@@ -28,6 +28,7 @@ def test_defaults():
     assert settings.urls == (URL,)
     assert (settings.leeway, settings.public_key_ttl) == (30.0, 600.0)
     assert (settings.admin_scope, settings.user_id_field) == ("litellm_proxy_admin", "sub")
+    assert settings.scope_field == "scope"  # `scp` is read only when scope_jwt_field names it
     assert settings.team_id_field is None and settings.email_field is None
     assert settings.team_allowed_routes == () and settings.allowed_models == ()
     assert settings.issuer is None and settings.audience is None
@@ -58,6 +59,8 @@ def test_values_are_read():
         ({"user_id_jwt_field": ""}, {}, "litellm_jwtauth.user_id_jwt_field"),
         ({"team_id_jwt_field": ["team"]}, {}, "litellm_jwtauth.team_id_jwt_field"),
         ({"admin_jwt_scope": "admin all"}, {}, "litellm_jwtauth.admin_jwt_scope"),
+        ({"scope_jwt_field": ""}, {}, "litellm_jwtauth.scope_jwt_field"),
+        ({"scope_jwt_field": ["scope", "scp"]}, {}, "litellm_jwtauth.scope_jwt_field"),
         ({}, {"JWT_PUBLIC_KEY_URL": ""}, "JWT_PUBLIC_KEY_URL"),
         ({}, {"JWT_PUBLIC_KEY_URL": "file:///etc/jwks.json"}, "JWT_PUBLIC_KEY_URL"),
     ],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..keys.fields import GENERATE, NOT_ENFORCED, OBJECT_PERMISSION_LISTS, REGENERATE, UPDATE
+from ..keys.fields import GENERATE, NOT_ENFORCED, REGENERATE, UPDATE
+from ..keys.shapes import OBJECT_PERMISSION_LISTS
 
 MAX_TEXT = 255  # keys/fields.py opt_str
 MAX_INT = 2**31 - 1  # keys/fields.py opt_count

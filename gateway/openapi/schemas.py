@@ -152,6 +152,32 @@ _FIELDS.update(
 )
 
 
+LIMITS = {
+    "maxProperties",
+    "maxItems",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "propertyNames",
+    "maximum",
+    "required",
+}
+
+
+def stored(schema: Any) -> Any:
+    """A request field's schema without its bounds (set for fuzzing, or narrower than the
+    validator, as BudgetConfig's one spelling): the shape a stored value is echoed in."""
+    if isinstance(schema, dict):
+        return {
+            k: stored(v)
+            for k, v in schema.items()
+            if k not in LIMITS and not (k == "additionalProperties" and v is False)
+        }
+    if isinstance(schema, list):
+        return [stored(x) for x in schema]
+    return schema
+
+
 def _key_body(spec: dict[str, Any], key: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
     props = {name: _FIELDS[name] for name in spec if name != "key"}
     return {
@@ -188,7 +214,7 @@ KEY_VIEW = {
         "created_at": {"type": ["string", "null"]},
         "updated_at": {"type": ["string", "null"]},
         "created_by": {"type": ["string", "null"]},
-        **{name: {} for name in NOT_ENFORCED},  # as stored: the request schemas above say their shapes
+        **{name: stored(_FIELDS[name]) for name in NOT_ENFORCED},
         "token_id": {"type": "string"},
         "litellm_budget_table": {"type": "null"},
         "not_enforced": {"type": "array", "items": {"enum": list(NOT_ENFORCED)}},
@@ -292,7 +318,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "KeyView": KEY_VIEW,
     "KeyWithSecret": {
         "allOf": [{"$ref": "#/components/schemas/KeyView"}],
-        "properties": {"key": {"type": "string", "pattern": "^sk-"}},
+        "properties": {
+            "key": {"type": "string", "pattern": "^sk-"},
+            "duration": {"type": ["string", "null"]},
+            "updated_by": {"type": ["string", "null"]},
+        },
         "required": ["key"],
     },
     "KeyGenerateRequest": _key_body(GENERATE, nullable(CUSTOM_KEY), ()),

@@ -256,3 +256,19 @@ def test_key_health_answers_litellms_shape_for_the_calling_key(kclient, admin, m
     assert getattr(kclient, method)("/key/health").status_code == 401
     llm_only = admin.generate(allowed_routes=["llm_api_routes"])["key"]
     assert getattr(kclient, method)("/key/health", headers=auth(llm_only)).status_code == 403
+
+
+def test_answers_with_every_setting_match_the_documented_key_schema(admin):
+    from jsonschema_rs import Draft202012Validator  # schemathesis's validator
+
+    from gateway.openapi.schemas import KEY_VIEW
+
+    validator = Draft202012Validator(KEY_VIEW)
+    created = admin.generate(**{name: first for name, (first, _) in EXAMPLES.items()})
+    assert sorted(created["not_enforced"]) == sorted(EXAMPLES)
+    updated = admin.post(
+        "/key/update", {"key": created["key"], **UPDATE_ONLY, **{n: s for n, (_, s) in EXAMPLES.items()}}
+    )
+    for answer in (created, updated, admin.get("/key/info", key=created["token"])["info"]):
+        errors = [e.message for e in validator.iter_errors(answer)]
+        assert not errors, errors

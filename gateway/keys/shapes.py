@@ -110,10 +110,12 @@ def object_permission(name: str, v: Any) -> dict[str, Any] | None:
         return None
     for field, value in obj(name, v).items():
         if field == "mcp_tool_permissions":
-            if value is not None and not (
-                isinstance(value, dict) and all(str_list(name, x) == x for x in value.values())
-            ):
+            if value is None:
+                continue
+            if not isinstance(value, dict) or not all(isinstance(x, list) for x in value.values()):
                 raise fail(name, "`mcp_tool_permissions` must map server names to lists of tool names")
+            for tools in value.values():
+                str_list(name, tools)
         elif field in OBJECT_PERMISSION_LISTS:
             if value is not None:
                 str_list(name, value)

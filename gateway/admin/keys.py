@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Response, current_app, g, request
@@ -49,11 +50,14 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
 
 @bp.record_once
 def _report_not_enforced(state: BlueprintSetupState) -> None:
-    """Once per app, at start-up: the key settings kept and shown but not applied (docs/keys.md)."""
-    log.warning(
-        "key settings accepted, stored and echoed by /key/* but not enforced yet: %s",
-        ", ".join(NOT_ENFORCED),
-    )
+    """At start-up, once per deployment (the CLI reports before workers start, as for the
+    config): the key settings kept and shown but not applied (docs/keys.md). Info, not a
+    warning: it is a fact about the gateway, not about this configuration."""
+    if not os.environ.get("GATEWAY_CONFIG_REPORTED"):
+        log.info(
+            "key settings accepted, stored and echoed by /key/* but not enforced yet: %s",
+            ", ".join(NOT_ENFORCED),
+        )
 
 
 @bp.post("/key/generate")

@@ -175,6 +175,8 @@ def validate(body: Mapping[str, Any], spec: Mapping[str, Check]) -> dict[str, An
     for name, value in body.items():
         check = spec.get(name)
         if check is None:
+            if name in (*GENERATE, *UPDATE, *REGENERATE):  # e.g. key_type, a generate-only field
+                raise BadRequest(f"Field `{name}` is not accepted by this operation.", param=name)
             raise BadRequest(f"Unknown field `{name}`.", param=name)
         value = check(name, value)
         if not isinstance(check, Refused):

@@ -179,11 +179,14 @@ def test_a_bad_field_in_an_update_changes_nothing(admin):
 
 
 def test_fields_not_litellms_are_still_400(admin):
-    assert admin.post("/key/generate", {"colour": "blue"}, status=400)["error"]["param"] == "colour"
+    err = admin.post("/key/generate", {"colour": "blue"}, status=400)["error"]
+    assert err["param"] == "colour" and "Unknown field" in err["message"]
     key = admin.generate()["key"]
-    assert admin.post("/key/update", {"key": key, "key_type": "llm_api"}, status=400)["error"]["param"] == (
-        "key_type"
-    )  # LiteLLM's UpdateKeyRequest has no key_type
+    # LiteLLM's UpdateKeyRequest has no key_type, its GenerateKeyRequest no temp_budget_*
+    err = admin.post("/key/update", {"key": key, "key_type": "llm_api"}, status=400)["error"]
+    assert err["param"] == "key_type" and "not accepted by this operation" in err["message"]
+    err = admin.post("/key/generate", {"temp_budget_increase": 1}, status=400)["error"]
+    assert err["param"] == "temp_budget_increase" and "not accepted" in err["message"]
 
 
 def test_key_type_presets_allowed_routes_as_litellm_does(kclient, admin):
@@ -228,11 +231,17 @@ def test_the_audit_event_names_the_settings_not_enforced(kapp, admin):
     assert details[0]["not_enforced"] == ["tags"] and details[1]["not_enforced"] == ["model_rpm_limit"]
 
 
-def test_start_up_logs_the_fields_stored_without_enforcement_once(make_app, caplog):
-    with caplog.at_level(logging.WARNING, logger="gateway.admin.keys"):
+def test_start_up_logs_the_fields_stored_without_enforcement_once(make_app, caplog, monkeypatch):
+    monkeypatch.delenv("GATEWAY_CONFIG_REPORTED", raising=False)
+    with caplog.at_level(logging.INFO, logger="gateway.admin.keys"):
         make_app(MODELS)
     lines = [r.getMessage() for r in caplog.records if "not enforced" in r.getMessage()]
     assert len(lines) == 1 and all(name in lines[0] for name in NOT_ENFORCED)
+    caplog.clear()
+    monkeypatch.setenv("GATEWAY_CONFIG_REPORTED", "1")  # what `run` sets before its workers start
+    with caplog.at_level(logging.INFO, logger="gateway.admin.keys"):
+        make_app(MODELS)
+    assert "not enforced" not in caplog.text
 
 
 def test_delete_answers_litellms_shape_with_hashes_and_unknown_keys_delete_nothing(admin):

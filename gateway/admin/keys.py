@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from flask import Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 
 from ..body import read_json_object
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
-from ..keys.fields import identifier, opt_str
+from ..keys.fields import NOT_ENFORCED, identifier, opt_str
+from ..keys.health import key_health
 from ..keys.secrets import to_hash
 from . import actor, bp
+
+log = logging.getLogger(__name__)
 
 LIST_PARAMS = {"page", "size", "user_id", "team_id", "key_alias", "return_full_object"}
 
@@ -42,6 +48,18 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)) or not low <= int(raw) <= high:
         raise BadRequest(f"`{name}` must be a whole number from {low} to {high}.", param=name)
     return int(raw)
+
+
+@bp.record_once
+def _report_not_enforced(state: BlueprintSetupState) -> None:
+    """At start-up, once per deployment (the CLI reports before workers start, as for the
+    config): the key settings kept and shown but not applied (docs/keys.md). Info, not a
+    warning: it is a fact about the gateway, not about this configuration."""
+    if not os.environ.get("GATEWAY_CONFIG_REPORTED"):
+        log.info(
+            "key settings accepted, stored and echoed by /key/* but not enforced yet: %s",
+            ", ".join(NOT_ENFORCED),
+        )
 
 
 @bp.post("/key/generate")
@@ -97,6 +115,12 @@ def info() -> Response:
     elif not principal.is_admin and to_hash(key) != principal.key_hash:
         raise PermissionDenied("Only proxy admins may read other keys.")
     return _json(service.info(key))
+
+
+@bp.route("/key/health", methods=["GET", "POST"])
+def health() -> Response:
+    """LiteLLM's is POST; GET answers the same, for probes."""
+    return _json(key_health(g.principal))
 
 
 @bp.get("/key/list")

@@ -7,7 +7,7 @@ LLM_API_ROUTES = frozenset(
     for base in ("/chat/completions", "/completions", "/embeddings", "/models")
     for p in (base, "/v1" + base)
 )
-INFO_ROUTES = frozenset({"/key/info", "/usage/daily"})
+INFO_ROUTES = frozenset({"/key/info", "/key/health", "/usage/daily"})
 MANAGEMENT_ROUTES = frozenset(
     {
         "/key/generate",

@@ -19,7 +19,7 @@ from ..headers import hash_secret, mask
 from ..models import AuditEvent, DeprecatedToken, VerificationToken
 from . import fields
 from .secrets import key_name, new_key, to_hash
-from .view import key_view
+from .view import key_view, secret_view
 
 COLUMN_OF = {"metadata": "meta"}
 
@@ -46,6 +46,8 @@ def _apply(row: VerificationToken, values: dict[str, Any]) -> None:
         elif name == "budget_duration":
             row.budget_duration = value
             row.budget_reset_at = now + parse_duration(value) if value else None
+        elif name in fields.EXTRA:  # LiteLLM-only settings share one JSON column
+            row.extra_settings = fields.merged_extra(row.extra_settings, name, value)
         else:
             setattr(row, COLUMN_OF.get(name, name), value)
     if row.auto_rotate and not row.rotation_interval:
@@ -102,9 +104,9 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     )
     _apply(row, values)
     db.session.add(row)
-    audit(actor, "generate", row.token, fields=sorted(values))
+    audit(actor, "generate", row.token, fields=sorted(values), not_enforced=fields.unenforced(values))
     commit(row.token, created=row.token)  # also clears a negative entry for an imported key
-    return {**key_view(row), "key": plaintext}
+    return secret_view(row, plaintext, values, actor)
 
 
 def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
     _apply(row, values)
     row.version += 1
     row.updated_at = utcnow()
-    audit(actor, "update", row.token, fields=sorted(values))
+    audit(actor, "update", row.token, fields=sorted(values), not_enforced=fields.unenforced(values))
     commit(row.token, follow=row.token)
     return key_view(row)
 

@@ -44,6 +44,15 @@ class VerificationToken(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     expiry_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # LiteLLM key settings stored and echoed but not enforced yet (keys/fields.py NOT_ENFORCED).
+    organization_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    soft_budget: Mapped[float | None] = mapped_column(Float)
+    model_max_budget: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_rpm_limit: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    model_tpm_limit: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    aliases: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    permissions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    extra_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the other LiteLLM-only ones
 
 
 class DeprecatedToken(db.Model):

@@ -106,6 +106,27 @@ USAGE = {
     "required": ["start", "end", "data"],
 }
 DAY = {"type": "string", "format": "date", "maxLength": 10}
+KEY_HEALTH = {
+    "type": "object",
+    "properties": {
+        "key": {"enum": ["healthy", "unhealthy"]},
+        "logging_callbacks": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "callbacks": {"type": "array", "items": {"type": "string"}},
+                        "status": {"enum": ["healthy", "unhealthy"]},
+                        "details": {"type": "string"},
+                    },
+                    "required": ["callbacks", "status", "details"],
+                },
+            ]
+        },
+    },
+    "required": ["key", "logging_callbacks"],
+}
 
 
 def _key_ops() -> dict[str, Any]:
@@ -127,7 +148,13 @@ def _key_ops() -> dict[str, Any]:
                 _ok(
                     {
                         "type": "object",
-                        "properties": {"deleted_keys": {"type": "array", "items": {"type": "string"}}},
+                        "properties": {
+                            "deleted_keys": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                "description": "the hashes of the deleted keys, never a plaintext",
+                            }
+                        },
                         "required": ["deleted_keys"],
                     }
                 ),
@@ -170,6 +197,15 @@ def _key_ops() -> dict[str, Any]:
                 ADMIN,
                 parameters=[_query("key", KEY_REF, "a key or its hash")],
             )
+        },
+        "/key/health": {
+            method: _op(
+                "The calling key's logging callbacks (LiteLLM's; none run here)",
+                admin,
+                _ok(KEY_HEALTH),
+                AUTHED,
+            )
+            for method in ("get", "post")
         },
         "/key/list": {
             "get": _op(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..keys.fields import GENERATE, REGENERATE, SETTINGS, UPDATE
+from ..keys.fields import GENERATE, NOT_ENFORCED, REGENERATE, UPDATE
+from ..keys.shapes import OBJECT_PERMISSION_LISTS
 
 MAX_TEXT = 255  # keys/fields.py opt_str
 MAX_INT = 2**31 - 1  # keys/fields.py opt_count
@@ -52,6 +53,129 @@ _FIELDS: dict[str, dict[str, Any]] = {
     "grace_period": nullable({"type": "string", "pattern": DURATION}),
     "new_key": nullable(CUSTOM_KEY),
 }
+# LiteLLM's other key settings: stored and echoed, not enforced (keys/fields.py NOT_ENFORCED).
+AMOUNT = nullable({"type": "number", "minimum": 0, "maximum": 1e12})
+PER_MODEL_COUNT = nullable(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+        "maxProperties": 5,
+    }
+)
+BUDGET_CONFIG = {
+    "type": "object",
+    "properties": {
+        "budget_limit": {"type": "number", "minimum": 0, "maximum": 1e12},
+        "time_period": DURATION_S,
+        "rpm_limit": COUNT,
+        "tpm_limit": COUNT,
+    },
+    "required": ["budget_limit"],
+    "additionalProperties": False,
+    "description": "LiteLLM's BudgetConfig; `max_budget` and `budget_duration` are accepted as the same",
+}
+OBJECT = nullable({"type": "object", "maxProperties": 10})
+NULLABLE_NAMES = nullable(NAMES)
+_FIELDS.update(
+    {
+        "organization_id": nullable(TEXT),
+        "project_id": nullable(TEXT),
+        "agent_id": nullable(TEXT),
+        "budget_id": nullable(TEXT),
+        "soft_budget": AMOUNT,
+        "spend": AMOUNT,
+        "model_max_budget": nullable(
+            {
+                "type": "object",
+                "additionalProperties": {
+                    "anyOf": [{"type": "number", "minimum": 0, "maximum": 1e12}, BUDGET_CONFIG]
+                },
+                "maxProperties": 5,
+            }
+        ),
+        "model_rpm_limit": PER_MODEL_COUNT,
+        "model_tpm_limit": PER_MODEL_COUNT,
+        "aliases": nullable(
+            {
+                "type": "object",
+                "additionalProperties": TEXT,
+                "propertyNames": {"minLength": 1},
+                "maxProperties": 5,
+            }
+        ),
+        "permissions": OBJECT,
+        "config": OBJECT,
+        "router_settings": OBJECT,
+        "allowed_cache_controls": nullable(NAMES),
+        "tags": NULLABLE_NAMES,
+        "guardrails": NULLABLE_NAMES,
+        "policies": NULLABLE_NAMES,
+        "prompts": NULLABLE_NAMES,
+        "enforced_params": NULLABLE_NAMES,
+        "allowed_passthrough_routes": NULLABLE_NAMES,
+        "access_group_ids": NULLABLE_NAMES,
+        "allowed_vector_store_indexes": nullable(
+            {
+                "type": "array",
+                "maxItems": 5,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "index_name": TEXT,
+                        "index_permissions": {"type": "array", "items": {"enum": ["read", "write"]}},
+                    },
+                    "required": ["index_name", "index_permissions"],
+                    "additionalProperties": False,
+                },
+            }
+        ),
+        "rpm_limit_type": nullable({"enum": ["guaranteed_throughput", "best_effort_throughput", "dynamic"]}),
+        "tpm_limit_type": nullable({"enum": ["guaranteed_throughput", "best_effort_throughput", "dynamic"]}),
+        "object_permission": nullable(
+            {
+                "type": "object",
+                "properties": {
+                    **{name: NULLABLE_NAMES for name in sorted(OBJECT_PERMISSION_LISTS)},
+                    "mcp_tool_permissions": nullable(
+                        {"type": "object", "additionalProperties": NAMES, "maxProperties": 5}
+                    ),
+                },
+                "additionalProperties": False,
+            }
+        ),
+        "send_invite_email": nullable({"type": "boolean"}),
+        "key_type": nullable({"enum": ["llm_api", "management", "read_only", "default"]}),
+        "temp_budget_increase": AMOUNT,
+        "temp_budget_expiry": nullable({"type": "string", "format": "date-time"}),
+        "new_master_key": {"type": "null", "description": "refused: the master key comes from the settings"},
+    }
+)
+
+
+LIMITS = {
+    "maxProperties",
+    "maxItems",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "propertyNames",
+    "maximum",
+    "required",
+}
+
+
+def stored(schema: Any) -> Any:
+    """A request field's schema without its bounds (set for fuzzing, or narrower than the
+    validator, as BudgetConfig's one spelling): the shape a stored value is echoed in."""
+    if isinstance(schema, dict):
+        return {
+            k: stored(v)
+            for k, v in schema.items()
+            if k not in LIMITS and not (k == "additionalProperties" and v is False)
+        }
+    if isinstance(schema, list):
+        return [stored(x) for x in schema]
+    return schema
 
 
 def _key_body(spec: dict[str, Any], key: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
@@ -90,9 +214,13 @@ KEY_VIEW = {
         "created_at": {"type": ["string", "null"]},
         "updated_at": {"type": ["string", "null"]},
         "created_by": {"type": ["string", "null"]},
+        **{name: stored(_FIELDS[name]) for name in NOT_ENFORCED},
+        "token_id": {"type": "string"},
+        "litellm_budget_table": {"type": "null"},
+        "not_enforced": {"type": "array", "items": {"enum": list(NOT_ENFORCED)}},
         "status": {"enum": ["active", "expired", "blocked"]},
     },
-    "required": ["token", "key_name", "models", "status"],
+    "required": ["token", "key_name", "models", "status", "not_enforced", *NOT_ENFORCED],
 }
 
 MESSAGE = {
@@ -190,7 +318,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "KeyView": KEY_VIEW,
     "KeyWithSecret": {
         "allOf": [{"$ref": "#/components/schemas/KeyView"}],
-        "properties": {"key": {"type": "string", "pattern": "^sk-"}},
+        "properties": {
+            "key": {"type": "string", "pattern": "^sk-"},
+            "duration": {"type": ["string", "null"]},
+            "updated_by": {"type": ["string", "null"]},
+        },
         "required": ["key"],
     },
     "KeyGenerateRequest": _key_body(GENERATE, nullable(CUSTOM_KEY), ()),
@@ -221,4 +353,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "OpenAIResponse": OPENAI_RESPONSE,
 }
 
-assert set(SETTINGS) <= set(_FIELDS), "every /key/* setting has a schema"
+assert set(GENERATE) | set(UPDATE) | set(REGENERATE) <= set(_FIELDS) | {"key"}, (
+    "every /key/* field has a schema"
+)

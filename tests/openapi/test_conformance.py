@@ -58,7 +58,7 @@ def api_schema(make_app, upstream):
 
 
 def test_fuzzed_operations_cover_key_management_and_the_client_endpoints():
-    assert len(FUZZED) == 17  # 9 under /key/, 4 client operations twice (with and without /v1)
+    assert len(FUZZED) == 19  # 11 under /key/, 4 client operations twice (with and without /v1)
     assert ("POST", "/key/{key}/regenerate") in FUZZED and ("POST", "/v1/chat/completions") in FUZZED
 
 

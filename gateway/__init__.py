@@ -43,13 +43,24 @@ def _settings(config: Mapping[str, Any]) -> Settings:
     )
 
 
+REPORTED = "GATEWAY_CONFIG_REPORTED"
+
+
 def report_ignored(settings: Settings) -> None:
+    """Once per start: the LiteLLM settings ignored and the config's warnings (a weak master key).
+    Marked done in the environment, so the processes this one starts (gunicorn workers, Celery's
+    pool) do not say it again."""
+    if os.environ.get(REPORTED):
+        return
     if settings.ignored:
         log.warning(
             "%s: ignoring LiteLLM settings this gateway does not implement: %s",
             settings.source,
             ", ".join(settings.ignored),
         )
+    for warning in settings.warnings:
+        log.warning("WARNING: %s", warning)
+    os.environ[REPORTED] = "1"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -65,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["gateway.settings"] = settings
-    if not os.environ.get("GATEWAY_CONFIG_REPORTED"):
+    if not config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
         report_ignored(settings)
 
     logs.init_app(app)

@@ -18,7 +18,14 @@ from .deployments import ClientsideAuth, Deployment, parse_deployment
 from .errors import ConfigError
 from .master_key import read_master_key
 
-__all__ = ["ClientsideAuth", "ConfigError", "Deployment", "Settings", "load_settings"]
+__all__ = [
+    "ClientsideAuth",
+    "ConfigError",
+    "Deployment",
+    "Settings",
+    "load_settings",
+    "normalize_database_url",
+]
 
 _ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
@@ -107,7 +114,8 @@ def _positive(general: Mapping[str, Any], name: str, default: float, source: str
     return float(value)
 
 
-def _database_url(url: str | None) -> str | None:
+def normalize_database_url(url: str | None) -> str | None:
+    """`postgres://` and `postgresql://` (Heroku's, LiteLLM's) as SQLAlchemy's psycopg 3 URL."""
     if not url:
         return None
     for prefix in ("postgres://", "postgresql://"):
@@ -272,7 +280,7 @@ def load_settings(
         deployments=deployments,
         master_key=master_key,
         master_key_source=master_source,
-        database_url=_database_url(database_url),
+        database_url=normalize_database_url(database_url),
         redis_url=_redis_url(env),
         key_header_name=header,
         key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),

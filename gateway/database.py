@@ -9,7 +9,6 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from .extensions import db
-from .migrate import upgrade_locked
 from .settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -23,6 +22,9 @@ def init_app(app: Flask) -> None:
     A production database that is down at start is not fatal: keys already in Redis and the
     master key keep working, and the database is used again when it is back.
     """
+    # Imported here: `python -m gateway.migrate` must find gateway.migrate not yet imported.
+    from .migrate import upgrade_locked
+
     settings = app.extensions["gateway.settings"]
     app.extensions["gateway.schema"] = "ok"
     schema_optional = app.config.get("SCHEMA_OPTIONAL")

@@ -41,6 +41,7 @@ def upgrade_locked() -> None:
             upgrade(directory=MIGRATIONS_DIR)
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
+            conn.execute(text("RESET lock_timeout"))  # the connection goes back to the pool
 
 
 def migration_app(url: str) -> Flask:

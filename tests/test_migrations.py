@@ -157,10 +157,9 @@ def test_gateway_migrate_needs_only_the_database_url_from_any_directory(tmp_path
         "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, api_key: os.environ/UNSET_KEY}\n"
     )
     env = clean_env({"DATABASE_URL": fresh_pg, "CONFIG_FILE_PATH": str(config)})
-    for _ in range(2):  # the second run finds the schema current
-        done = subprocess.run(
-            [gateway, "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
-        )
+    # The second run finds the schema current; the module form is the same command.
+    for command in ([gateway, "migrate"], [sys.executable, "-W", "error", "-m", "gateway.migrate"]):
+        done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "schema is current" in done.stderr
     assert {"gateway_meta", "verification_tokens", "usage_logs", "job_runs"} <= _tables(fresh_pg)

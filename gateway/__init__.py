@@ -48,8 +48,7 @@ REPORTED = "GATEWAY_CONFIG_REPORTED"
 
 def report_ignored(settings: Settings) -> None:
     """Once per start: the LiteLLM settings ignored and the config's warnings (a weak master key).
-    Marked done in the environment, so the processes this one starts (gunicorn workers, Celery's
-    pool) do not say it again."""
+    Skipped when a parent process (`gateway run`, gunicorn's config check) already made it."""
     if os.environ.get(REPORTED):
         return
     if settings.ignored:
@@ -60,7 +59,6 @@ def report_ignored(settings: Settings) -> None:
         )
     for warning in settings.warnings:
         log.warning("WARNING: %s", warning)
-    os.environ[REPORTED] = "1"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -76,8 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["gateway.settings"] = settings
-    if not config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
-        report_ignored(settings)
+    if config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
+        os.environ[REPORTED] = "1"
+    report_ignored(settings)
 
     logs.init_app(app)
     errors.init_app(app)
@@ -95,4 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     openapi.init_app(app)
     cli.init_app(app)
+    # The start report is made (above, and JWT's in auth): what this process starts next
+    # (gunicorn workers after `gateway run`, Celery's pool) does not repeat it.
+    os.environ[REPORTED] = "1"
     return app

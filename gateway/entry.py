@@ -33,9 +33,9 @@ def check_config() -> int:
 
             load_custom_auth(settings)
         if settings.enable_jwt_auth:
-            from .auth.jwt import jwt_settings
+            from .auth.jwt.settings import jwt_settings, warn_unchecked
 
-            jwt_settings(settings)
+            warn_unchecked(jwt_settings(settings))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 2

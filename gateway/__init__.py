@@ -43,13 +43,22 @@ def _settings(config: Mapping[str, Any]) -> Settings:
     )
 
 
+REPORTED = "GATEWAY_CONFIG_REPORTED"
+
+
 def report_ignored(settings: Settings) -> None:
+    """Once per start: the LiteLLM settings ignored and the config's warnings (a weak master key).
+    Skipped when a parent process (`gateway run`, gunicorn's config check) already made it."""
+    if os.environ.get(REPORTED):
+        return
     if settings.ignored:
         log.warning(
             "%s: ignoring LiteLLM settings this gateway does not implement: %s",
             settings.source,
             ", ".join(settings.ignored),
         )
+    for warning in settings.warnings:
+        log.warning("WARNING: %s", warning)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -65,8 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["gateway.settings"] = settings
-    if not os.environ.get("GATEWAY_CONFIG_REPORTED"):
-        report_ignored(settings)
+    if config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
+        os.environ[REPORTED] = "1"
+    report_ignored(settings)
 
     logs.init_app(app)
     errors.init_app(app)
@@ -84,4 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     openapi.init_app(app)
     cli.init_app(app)
+    # The start report is made (above, and JWT's in auth): what this process starts next
+    # (gunicorn workers after `gateway run`, Celery's pool) does not repeat it.
+    os.environ[REPORTED] = "1"
     return app

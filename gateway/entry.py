@@ -7,15 +7,15 @@ import sys
 
 from flask import Flask
 
-from . import create_app
+from . import create_app, report_ignored
 from .settings import ConfigError, load_settings
 
 
 def make_app(cli: bool = False) -> Flask:
-    """The app; for the flask CLI (`cli`), a database without a schema is allowed: the CLI is
-    what gives it one (`flask db upgrade`, the Procfile's release step)."""
+    """The app; for the flask CLI (`cli`), a database without a schema is allowed (the CLI is
+    what gives it one, `flask db upgrade`), and the start-up report is left to the servers."""
     try:
-        return create_app({"SCHEMA_OPTIONAL": True} if cli else None)
+        return create_app({"SCHEMA_OPTIONAL": True, "QUIET_START": True} if cli else None)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         # 3 is gunicorn's "worker failed to boot": the arbiter stops instead of respawning.
@@ -23,20 +23,22 @@ def make_app(cli: bool = False) -> Flask:
 
 
 def check_config() -> int:
-    """Validate the config the way start-up will (settings, custom auth), without a database."""
+    """Validate the config the way start-up will (settings, custom auth), without a database, and
+    report it once for the whole server (gunicorn's on_starting runs this before any worker)."""
     try:
         settings = load_settings(path=os.environ.get("CONFIG_FILE_PATH") or None)
         from .body import body_timeout
 
         body_timeout(dict(os.environ))
+        report_ignored(settings)
         if settings.custom_auth and settings.custom_auth_mode != "off":
             from .auth.custom import load_custom_auth
 
             load_custom_auth(settings)
         if settings.enable_jwt_auth:
-            from .auth.jwt import jwt_settings
+            from .auth.jwt.settings import jwt_settings, warn_unchecked
 
-            jwt_settings(settings)
+            warn_unchecked(jwt_settings(settings))
     except ConfigError as exc:
         print(str(exc), file=sys.stderr, flush=True)
         return 2

@@ -124,7 +124,9 @@ def _from_http(exc: HTTPException) -> Response:
     if code == 413:
         err: GatewayError = PayloadTooLarge("Request body is larger than the gateway accepts.")
     elif code == 404:
-        err = NotFound("Route not found.")
+        # Most often a LiteLLM route this gateway does not implement: say where the list is (the
+        # path is not echoed: a mistyped /key/<key>/... route would carry a key).
+        err = NotFound("Route not found: not an endpoint of this gateway (GET /openapi.json lists them).")
     elif code == 405:
         err = MethodNotAllowed("Method not allowed for this route.")
     elif cls is not None:

@@ -27,7 +27,8 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 REDIS_SOCKET_TIMEOUT = 0.5
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str) -> dict[str, Any]:
+    """Pool and connect options for the engine of `url` (also `gateway migrate`'s)."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
     return {
@@ -61,7 +62,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     if url.startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=url.startswith("sqlite"))
     if url.startswith("sqlite"):

@@ -98,3 +98,4 @@ def on_starting(server):
     code = subprocess.run([sys.executable, "-m", "gateway.entry", "--check"], check=False).returncode
     if code != 0:
         sys.exit(code)
+    os.environ["GATEWAY_CONFIG_REPORTED"] = "1"  # the check reported the config: workers stay quiet

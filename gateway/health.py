@@ -44,6 +44,8 @@ def readiness() -> Response:
             "status": "ready",
             "database": "connected",
             "redis": "connected" if client else "not configured",
+            # What an operator should fix though it serves (a weak master key): no secret in them.
+            "warnings": list(current_app.extensions["gateway.settings"].warnings),
         }
     )
 

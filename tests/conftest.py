@@ -62,6 +62,22 @@ def truncate_all(url: str) -> None:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 
 
+@pytest.fixture
+def fresh_pg() -> Iterator[str]:
+    """An empty PostgreSQL database of its own, its URL as operators write it (postgresql://)."""
+    name = f"gwfresh_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def public_tables(url: str) -> set[str]:
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+
+
 @pytest.fixture(params=["postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The database lane; tests that must hold on both parametrize it with ["postgres", "sqlite"]."""

@@ -56,6 +56,9 @@ def test_wrong_key_is_401_and_not_echoed(client):
 def test_unknown_route_is_404_json(client):
     assert_envelope(client.get("/nope"), 404, "not_found")
     assert_envelope(client.post("/v1/nope", headers=auth()), 404, "not_found")
+    # a LiteLLM route the gateway lacks says so and where the list is, without echoing the path
+    resp = client.post("/key/sk-secret-in-a-path-0001/regenrate", headers=auth())
+    assert "/openapi.json" in resp.json["error"]["message"] and "sk-secret" not in resp.get_data(as_text=True)
 
 
 def test_wrong_method_is_405_json(client):

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 
 from gateway import create_app
 from gateway.extensions import MIGRATIONS_DIR, db
-from tests.conftest import MASTER, PG_ADMIN
+from tests.conftest import MASTER, PG_ADMIN, public_tables
 
 VERSIONS = Path(MIGRATIONS_DIR) / "versions"
 
@@ -65,25 +65,108 @@ def test_upgrade_downgrade_upgrade(empty_db_url, tmp_path):
         db.engine.dispose()
 
 
-def test_production_database_without_schema_stops_start_up(tmp_path):
+_tables = public_tables
+
+
+def test_production_start_migrates_a_fresh_database(tmp_path, fresh_pg):
+    """As LiteLLM does: a configured database is brought to the schema on start (no AUTO_MIGRATE)."""
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "GATEWAY_CONFIG": {},
+            "GATEWAY_ENV": {"DATABASE_URL": fresh_pg, "LITELLM_MASTER_KEY": MASTER},
+        }
+    )
+    with app.app_context():
+        db.engine.dispose()
+    assert {"gateway_meta", "verification_tokens", "usage_logs", "alembic_version"} <= _tables(fresh_pg)
+
+
+def test_disable_schema_update_stops_start_up_with_a_hint_that_works(tmp_path, fresh_pg):
     from gateway.settings import ConfigError
 
-    name = f"gwmig_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        with pytest.raises(ConfigError, match="flask db upgrade"):
-            create_app(
-                {
-                    "INSTANCE_PATH": str(tmp_path),
-                    "GATEWAY_CONFIG": {},
-                    "GATEWAY_ENV": {"DATABASE_URL": url, "LITELLM_MASTER_KEY": MASTER},
-                }
-            )
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pytest.raises(ConfigError, match="run `gateway migrate`, which needs only DATABASE_URL"):
+        create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "GATEWAY_CONFIG": {},
+                "GATEWAY_ENV": {
+                    "DATABASE_URL": fresh_pg,
+                    "LITELLM_MASTER_KEY": MASTER,
+                    "DISABLE_SCHEMA_UPDATE": "true",
+                },
+            }
+        )
+    assert "gateway_meta" not in _tables(fresh_pg)
+
+
+# Imports first, then every process waits for the same instant: the upgrades really overlap.
+_AT_ONCE = """
+import sys, time
+from gateway import create_app
+from gateway.migrate import main
+at = float(sys.argv[1])
+time.sleep(max(0.0, at - time.time()))
+if sys.argv[2] == "start":
+    create_app()
+else:
+    sys.exit(main())
+"""
+
+
+def test_starts_at_once_on_a_fresh_database_migrate_it_once(tmp_path, fresh_pg):
+    """Two gateway starts and a release step at the same moment, under the advisory lock."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.live import clean_env
+
+    env = clean_env(
+        {"DATABASE_URL": fresh_pg, "LITELLM_MASTER_KEY": MASTER, "GATEWAY_INSTANCE_PATH": str(tmp_path)}
+    )
+    at = str(time.time() + 6)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _AT_ONCE, at, kind],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for kind in ("start", "start", "migrate")
+    ]
+    outputs = [p.communicate(timeout=90)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], "\n----\n".join(outputs)
+    with psycopg.connect(fresh_pg) as conn:
+        assert len(conn.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
+        assert conn.execute("SELECT count(*) FROM gateway_meta").fetchone()[0] == 0  # master key given
+
+
+def test_gateway_migrate_needs_only_the_database_url_from_any_directory(tmp_path, fresh_pg):
+    """The release step: no config, no provider secrets, not the repository root."""
+    import subprocess
+    import sys
+
+    from tests.support.live import clean_env
+
+    gateway = str(Path(sys.executable).with_name("gateway"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, api_key: os.environ/UNSET_KEY}\n"
+    )
+    env = clean_env({"DATABASE_URL": fresh_pg, "CONFIG_FILE_PATH": str(config)})
+    # The second run finds the schema current; the module form is the same command.
+    for command in ([gateway, "migrate"], [sys.executable, "-W", "error", "-m", "gateway.migrate"]):
+        done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "schema is current" in done.stderr
+    assert {"gateway_meta", "verification_tokens", "usage_logs", "job_runs"} <= _tables(fresh_pg)
+    missing = subprocess.run(
+        [gateway, "migrate"], env=clean_env({}), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 2 and "DATABASE_URL is not set" in missing.stderr
 
 
 def test_release_step_flask_db_upgrade_on_a_fresh_database(tmp_path):

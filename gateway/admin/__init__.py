@@ -1,4 +1,5 @@
-"""Admin routes (`/key/*`): the same auth chain and authorization as the proxy, admin role required."""
+"""Admin and info routes (`/key/*`, `/usage/daily`, `/spend/logs`, `/model/info`, `/health`): the same
+auth chain and authorization as the proxy; management routes need the admin role."""
 
 from __future__ import annotations
 
@@ -26,6 +27,6 @@ def actor(principal: Principal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import keys, usage  # noqa: F401 - registers the routes on bp
+    from . import keys, model_health, models, spend, usage  # noqa: F401 - registers the routes on bp
 
     app.register_blueprint(bp)

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 LLM_API_ROUTES = frozenset(
     p
-    for base in ("/chat/completions", "/completions", "/embeddings", "/models")
+    for base in (
+        "/chat/completions",
+        "/completions",
+        "/embeddings",
+        "/models",
+        "/images/generations",
+        "/audio/speech",
+        "/audio/transcriptions",
+        "/moderations",
+        "/responses",
+    )
     for p in (base, "/v1" + base)
 )
-INFO_ROUTES = frozenset({"/key/info", "/key/health", "/usage/daily"})
+# Read-only routes any caller may use; what they show is narrowed to the caller's own keys/models.
+INFO_ROUTES = frozenset(
+    {"/key/info", "/key/health", "/usage/daily", "/spend/logs", "/model/info", "/v1/model/info", "/health"}
+)
 MANAGEMENT_ROUTES = frozenset(
     {
         "/key/generate",

@@ -72,6 +72,19 @@ def _openai(op: str, request: str, streams: bool) -> dict[str, Any]:
     return _op(f"OpenAI-compatible {op}", "client", {"200": ok}, PROXIED, **_body(request))
 
 
+def _speech() -> dict[str, Any]:
+    audio = {"description": "The audio, as the upstream sent it", "content": {"audio/*": {"schema": {}}}}
+    return _op(
+        "OpenAI-compatible text to speech", "client", {"200": audio}, PROXIED, **_body("SpeechRequest")
+    )
+
+
+def _transcription() -> dict[str, Any]:
+    op = _openai("audio transcription", "TranscriptionForm", True)
+    form = {"multipart/form-data": {"schema": {"$ref": REF + "TranscriptionForm"}}}
+    return {**op, "requestBody": {"required": True, "content": form}}
+
+
 def _models() -> dict[str, Any]:
     model = {
         "type": "object",
@@ -239,6 +252,70 @@ def _key_ops() -> dict[str, Any]:
     }
 
 
+def _model_info() -> dict[str, Any]:
+    deployment = {
+        "type": "object",
+        "properties": {
+            "model_name": {"type": "string"},
+            "litellm_params": {"type": "object", "description": "as configured, without api_key"},
+            "model_info": {"type": "object"},
+        },
+        "required": ["model_name", "litellm_params", "model_info"],
+    }
+    listing = {
+        "type": "object",
+        "properties": {"data": {"type": "array", "items": deployment}},
+        "required": ["data"],
+    }
+    return _op(
+        "Deployments this caller may use, without secrets (LiteLLM's /model/info)",
+        "client",
+        _ok(listing),
+        AUTHED,
+        parameters=[_query("litellm_model_id", TEXT, "only this deployment (model_info.id)")],
+    )
+
+
+def _info_ops() -> dict[str, Any]:
+    endpoints = {"type": "array", "items": {"type": "object"}}
+    health = {
+        "type": "object",
+        "properties": {
+            "healthy_endpoints": endpoints,
+            "unhealthy_endpoints": endpoints,
+            "healthy_count": {"type": "integer", "minimum": 0},
+            "unhealthy_count": {"type": "integer", "minimum": 0},
+        },
+        "required": ["healthy_endpoints", "unhealthy_endpoints", "healthy_count", "unhealthy_count"],
+    }
+    return {
+        "/health": {
+            "get": _op(
+                "Which deployments answer (GET {api_base}/models each: no billed call)",
+                "health",
+                _ok(health),
+                AUTHED,
+                parameters=[_query("model", TEXT, "only this model's deployments")],
+            )
+        },
+        "/spend/logs": {
+            "get": _op(
+                "One row per request, or per day with start_date and end_date: admins any, others their own",
+                "keys",
+                _ok({"type": "array", "items": {"type": "object"}}),
+                AUTHED,
+                parameters=[
+                    _query("request_id", TEXT, "one request (its X-Request-Id)"),
+                    _query("api_key", KEY_REF, "a key or its hash"),
+                    _query("user_id", TEXT, "one user's requests"),
+                    _query("start_date", DAY, "from this day (UTC)"),
+                    _query("end_date", DAY, "to this day, inclusive"),
+                ],
+            )
+        },
+    }
+
+
 def _public() -> dict[str, Any]:
     alive = {"type": "object", "properties": {"status": {"const": "alive"}}, "required": ["status"]}
     ready = {
@@ -247,6 +324,7 @@ def _public() -> dict[str, Any]:
             "status": {"const": "ready"},
             "database": {"type": "string"},
             "redis": {"type": "string"},
+            "warnings": {"type": "array", "items": {"type": "string"}},
         },
         "required": ["status"],
     }
@@ -287,7 +365,16 @@ def paths(require_metrics_auth: bool) -> dict[str, Any]:
         out[f"{prefix}/completions"] = {"post": _openai("text completion", "CompletionRequest", True)}
         out[f"{prefix}/embeddings"] = {"post": _openai("embeddings", "EmbeddingRequest", False)}
         out[f"{prefix}/models"] = {"get": _models()}
+        out[f"{prefix}/images/generations"] = {
+            "post": _openai("image generation", "ImageGenerationRequest", True)
+        }
+        out[f"{prefix}/audio/speech"] = {"post": _speech()}
+        out[f"{prefix}/audio/transcriptions"] = {"post": _transcription()}
+        out[f"{prefix}/moderations"] = {"post": _openai("moderation", "ModerationRequest", False)}
+        out[f"{prefix}/responses"] = {"post": _openai("Responses API", "ResponsesRequest", True)}
+        out[f"{prefix}/model/info"] = {"get": _model_info()}
     out.update(_key_ops())
+    out.update(_info_ops())
     out.update(_public())
     out["/metrics"] = _metrics(require_metrics_auth)
     return out

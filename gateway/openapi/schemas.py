@@ -291,6 +291,31 @@ EMBEDDING_REQUEST = {
     },
     "required": ["model", "input"],
 }
+
+
+def _model_body(**props: dict[str, Any]) -> dict[str, Any]:
+    """A request the gateway reads only for its `model` (and `stream`); the rest is the upstream's."""
+    return {"type": "object", "properties": {**_OPENAI_COMMON, **props}, "required": ["model"]}
+
+
+IMAGE_REQUEST = _model_body(prompt={"type": "string"}, n={"type": "integer"}, size={"type": "string"})
+SPEECH_REQUEST = _model_body(input={"type": "string"}, voice={"type": "string"})
+MODERATION_REQUEST = _model_body(input={"anyOf": [{"type": "string"}, {"type": "array"}]})
+RESPONSES_REQUEST = _model_body(
+    input={"anyOf": [{"type": "string"}, {"type": "array"}]}, instructions={"type": "string"}
+)
+TRANSCRIPTION_FORM = {
+    "type": "object",
+    "description": "forwarded as sent (multipart), only `model` renamed to the deployment's",
+    "properties": {
+        "model": {"type": "string"},
+        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "language": {"type": "string"},
+        "response_format": {"type": "string"},
+        "stream": {"type": "string"},
+    },
+    "required": ["model", "file"],
+}
 OPENAI_RESPONSE = {
     "type": "object",
     "description": "OpenAI's response object, as the upstream (or mock_response) produced it",
@@ -350,6 +375,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "ChatCompletionRequest": CHAT_REQUEST,
     "CompletionRequest": COMPLETION_REQUEST,
     "EmbeddingRequest": EMBEDDING_REQUEST,
+    "ImageGenerationRequest": IMAGE_REQUEST,
+    "SpeechRequest": SPEECH_REQUEST,
+    "ModerationRequest": MODERATION_REQUEST,
+    "ResponsesRequest": RESPONSES_REQUEST,
+    "TranscriptionForm": TRANSCRIPTION_FORM,
     "OpenAIResponse": OPENAI_RESPONSE,
 }
 

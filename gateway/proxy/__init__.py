@@ -11,14 +11,26 @@ from ..errors import GatewayError
 from .address import AddressPolicy
 from .clientside import refuse_forbidden
 from .forward import forward
-from .intent import read_intent
+from .intent import op_for, read_intent
+from .multipart import OPS as MULTIPART_OPS
+from .multipart import read_multipart_intent
 from .redact import Redactor
 from .router import Router
 from .upstream import UpstreamClient
 
 bp = Blueprint("proxy", __name__)
 
-OPS = ("/chat/completions", "/completions", "/embeddings")
+# Every op forwards the same way (auth, limits, metering); LLM_API_ROUTES in authz/routes.py lists them.
+OPS = (
+    "/chat/completions",
+    "/completions",
+    "/embeddings",
+    "/images/generations",
+    "/audio/speech",
+    "/audio/transcriptions",
+    "/moderations",
+    "/responses",
+)
 
 
 @bp.before_request
@@ -32,12 +44,14 @@ def _authenticate() -> None:
 
 def _completion() -> Response:
     ext = current_app.extensions
-    intent = read_intent(request)
+    multipart = op_for(request.path) in MULTIPART_OPS
+    intent = read_multipart_intent(request) if multipart else read_intent(request)
     refuse_forbidden(intent.body)
     targets = ext["gateway.router"].candidates(intent.model)
     authorize_model(g.principal, intent.model)
     meter = usage.start(g.principal, intent.model)
-    admit(g.principal, intent.raw, intent.body, meter)  # refused requests are not metered
+    # Refused requests are not metered. A form's bytes are mostly a file: not tokens to estimate.
+    admit(g.principal, b"" if multipart else intent.raw, intent.body, meter)
     try:
         resp = forward(intent, targets, ext["gateway.upstream"], meter)
     except BaseException as exc:  # metered (and its limits settled) however it failed

@@ -6,7 +6,7 @@ from flask import Response
 
 from ..errors import UpstreamError, UpstreamTimeout
 from ..usage import Meter
-from . import clientside, mock
+from . import clientside, mock, multipart
 from .intent import RequestIntent, ask_for_usage
 from .relay import json_response, stream_response
 from .router import Target
@@ -26,7 +26,7 @@ def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient
         meter.deployment = d
         if d.mock_response is not None:
             return mock.respond(intent, d.mock_response, meter, hide_usage)
-        call = params.call(intent, target)
+        call = multipart.call(intent, target) if intent.content_type else params.call(intent, target)
         try:
             resp = client.send(
                 call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen

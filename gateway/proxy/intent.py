@@ -11,15 +11,20 @@ from flask import Request
 from ..body import read_json_object
 from ..errors import BadRequest
 
+# Streams that report usage only when asked (`stream_options`); the others (/responses) always
+# end with it, and would refuse the unknown option.
+USAGE_IN_STREAM = frozenset({"chat/completions", "completions"})
+
 
 @dataclass(frozen=True, slots=True)
 class RequestIntent:
     path: str
-    op: str  # chat/completions | completions | embeddings
+    op: str  # chat/completions | completions | embeddings | images/generations | audio/... | ...
     model: str
     stream: bool
-    body: dict[str, Any] = field(repr=False)
+    body: dict[str, Any] = field(repr=False)  # a multipart body's text fields
     raw: bytes = field(repr=False)
+    content_type: str | None = None  # None: JSON; else the multipart type forwarded as is
 
 
 def op_for(path: str) -> str:
@@ -44,7 +49,7 @@ def read_intent(request: Request) -> RequestIntent:
 def ask_for_usage(intent: RequestIntent) -> tuple[RequestIntent, bool]:
     """A stream the client did not ask usage for gets `stream_options.include_usage` anyway (the
     meter needs the tokens); True means the relay must hide that extra final chunk again."""
-    if not intent.stream or intent.op == "embeddings":
+    if not intent.stream or intent.op not in USAGE_IN_STREAM:
         return intent, False
     options = intent.body.get("stream_options")
     if options is not None and not isinstance(options, dict):

@@ -76,6 +76,8 @@ def _usage_event(event: bytes) -> tuple[dict | None, bool]:
     """(usage, usage_only) of an SSE event that mentions a usage object."""
     payload = b"".join(line[5:].strip() for line in event.split(b"\n") if line.startswith(b"data:"))
     body = _json(payload)
+    if isinstance(body, dict) and isinstance(body.get("response"), dict):  # /responses' last event
+        body = body["response"]
     if not isinstance(body, dict) or not isinstance(body.get("usage"), dict):
         return None, False
     return body["usage"], not body.get("choices")

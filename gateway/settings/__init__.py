@@ -17,8 +17,16 @@ from ..durations import DurationError, parse_duration
 from . import schema
 from .deployments import ClientsideAuth, Deployment, parse_deployment
 from .errors import ConfigError
+from .master_key import read_master_key
 
-__all__ = ["ClientsideAuth", "ConfigError", "Deployment", "Settings", "load_settings"]
+__all__ = [
+    "ClientsideAuth",
+    "ConfigError",
+    "Deployment",
+    "Settings",
+    "load_settings",
+    "normalize_database_url",
+]
 
 _ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
@@ -31,6 +39,7 @@ class Settings:
     base_dir: str | None = None
     deployments: tuple[Deployment, ...] = ()
     master_key: str | None = field(default=None, repr=False)
+    master_key_source: str | None = None  # the config key or env var it was read from
     database_url: str | None = None
     redis_url: str | None = field(default=None, repr=False)
     key_header_name: str | None = None
@@ -53,6 +62,8 @@ class Settings:
     limits_on_redis_failure: str = "open"
     clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
     ignored: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
+    migrate_on_start: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -107,7 +118,8 @@ def _positive(general: Mapping[str, Any], name: str, default: float, source: str
     return float(value)
 
 
-def _database_url(url: str | None) -> str | None:
+def normalize_database_url(url: str | None) -> str | None:
+    """`postgres://` and `postgresql://` (Heroku's, LiteLLM's) as SQLAlchemy's psycopg 3 URL."""
     if not url:
         return None
     for prefix in ("postgres://", "postgresql://"):
@@ -269,9 +281,8 @@ def load_settings(
         raise ConfigError(
             source, "litellm_settings.require_auth_for_metrics_endpoint", "must be true or false"
         )
-    master_key = general.get("master_key") or env.get("LITELLM_MASTER_KEY") or None
-    if master_key is not None and (not isinstance(master_key, str) or len(master_key) < 8):
-        raise ConfigError(source, "general_settings.master_key", "must be a string of 8 or more characters")
+    raw_general = raw.get("general_settings") if isinstance(raw.get("general_settings"), dict) else {}
+    master_key, master_source, warnings = read_master_key(raw_general, general, env, source)
     header = general.get("litellm_key_header_name")
     if header is not None and (not isinstance(header, str) or not _HEADER_NAME.match(header)):
         raise ConfigError(source, "general_settings.litellm_key_header_name", "must be an HTTP header name")
@@ -292,7 +303,8 @@ def load_settings(
         base_dir=os.path.dirname(os.path.abspath(path)) if path else None,
         deployments=deployments,
         master_key=master_key,
-        database_url=_database_url(database_url),
+        master_key_source=master_source,
+        database_url=normalize_database_url(database_url),
         redis_url=_redis_url(env),
         key_header_name=header,
         key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),
@@ -314,4 +326,6 @@ def load_settings(
         limits_on_redis_failure=_choice(general, "limits_on_redis_failure", ("open", "closed"), source),
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
         ignored=tuple(ignored),
+        warnings=warnings,
+        migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
     )

@@ -54,7 +54,10 @@ class Meter:
         if self._done:
             return
         self._done = True
-        prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        # Chat, completions and embeddings say prompt/completion; /responses, images and audio
+        # say input/output.
+        prompt = _count(usage, "prompt_tokens") or _count(usage, "input_tokens")
+        completion = _count(usage, "completion_tokens") or _count(usage, "output_tokens")
         d = self.deployment
         cost = prompt * d.input_cost_per_token + completion * d.output_cost_per_token if d else 0.0
         p = self.principal

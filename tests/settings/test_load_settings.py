@@ -199,7 +199,7 @@ BAD = [
         "header name",
     ),
     ({"general_settings": {"enable_jwt_auth": "yes"}}, "enable_jwt_auth", "true or false"),
-    ({"general_settings": {"master_key": "short"}}, "master_key", "8 or more"),
+    ({"general_settings": {"master_key": 12345678}}, "master_key", "non-empty string"),
 ]
 
 

@@ -25,6 +25,7 @@ GATEWAY_VARS = (
     "JWT_ISSUER",
     "JWT_AUDIENCE",
     "GATEWAY_INSTANCE_PATH",
+    "GATEWAY_CONFIG_REPORTED",  # the test process has made apps: a live gateway reports for itself
 )
 
 

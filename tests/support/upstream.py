@@ -63,6 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def do_GET(self) -> None:
+        fake = self.server.fake
+        fake.gets.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+        if fake.behaviour.status >= 400:
+            self._send(fake.behaviour.status, b'{"error":{"message":"upstream says no"}}')
+            return
         self._send(200, b'{"object":"list","data":[]}')
 
     def do_POST(self) -> None:
@@ -85,7 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.loads(body or b"{}")
         except ValueError:
             payload = {}
-        if payload.get("stream"):
+        if self.path.endswith("/audio/speech"):
+            self._send(200, b"ID3 fake mp3 of " + str(payload.get("input")).encode(), "audio/mpeg")
+        elif payload.get("stream") and self.path.endswith("/responses"):
+            self._stream_response(payload, b)
+        elif payload.get("stream"):
             self._stream(payload, b)
         elif b.drip:
             self._drip(json.dumps(self._completion(payload, b)).encode(), b.drip)
@@ -94,6 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _completion(self, payload: dict, b: Behaviour) -> dict:
         model = payload.get("model")
+        other = self._other_op(payload, b)
+        if other is not None:
+            return other
         if self.path.endswith("/embeddings"):
             return {
                 "object": "list",
@@ -117,6 +129,72 @@ class _Handler(BaseHTTPRequestHandler):
             ],
             "usage": b.usage,
         }
+
+    def _other_op(self, payload: dict, b: Behaviour) -> dict | None:
+        """Images, audio transcription, moderation and Responses API answers, usage in their words."""
+        usage = {"input_tokens": b.usage["prompt_tokens"], "output_tokens": b.usage["completion_tokens"]}
+        path = self.path.split("?")[0]
+        if path.endswith("/images/generations"):
+            return {"created": 1, "data": [{"url": "https://example.invalid/a.png"}], "usage": usage}
+        if path.endswith("/audio/transcriptions"):
+            return {
+                "text": f"upstream {self.server.fake.name} heard you",
+                "usage": {"type": "tokens", **usage},
+            }
+        if path.endswith("/moderations"):
+            result = {"flagged": False, "categories": {}, "category_scores": {}}
+            return {"id": "modr-upstream", "model": payload.get("model"), "results": [result]}
+        if path.endswith("/responses"):
+            return self._response(payload, usage)
+        return None
+
+    def _response(self, payload: dict, usage: dict) -> dict:
+        text = {"type": "output_text", "text": f"upstream {self.server.fake.name} answers", "annotations": []}
+        message = {
+            "type": "message",
+            "id": "msg_1",
+            "role": "assistant",
+            "status": "completed",
+            "content": [text],
+        }
+        return {
+            "id": "resp_upstream",
+            "object": "response",
+            "created_at": 1,
+            "status": "completed",
+            "model": payload.get("model"),
+            "output": [message],
+            "usage": {**usage, "total_tokens": usage["input_tokens"] + usage["output_tokens"]},
+        }
+
+    def _stream_response(self, payload: dict, b: Behaviour) -> None:
+        """The Responses API's stream: typed events, usage in the last (`response.completed`)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        usage = {"input_tokens": b.usage["prompt_tokens"], "output_tokens": b.usage["completion_tokens"]}
+        final = self._response(payload, usage)
+        events = [
+            {
+                "type": "response.created",
+                "sequence_number": 0,
+                "response": {**final, "status": "in_progress", "output": [], "usage": None},
+            },
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 1,
+                "item_id": "msg_1",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "tok0 ",
+            },
+            {"type": "response.completed", "sequence_number": 2, "response": final},
+        ]
+        for event in events:
+            self._chunk(f"event: {event['type']}\ndata: ".encode() + json.dumps(event).encode() + b"\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _send(self, status: int, data: bytes, ctype: str = "application/json") -> None:
         self.send_response(status)
@@ -194,7 +272,8 @@ class _Server(ThreadingHTTPServer):
 class FakeUpstream:
     def __init__(self, name: str = "A") -> None:
         self.name = name
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # POSTs
+        self.gets: list[Received] = []
         self.behaviour = Behaviour()
         self.first_chunk_sent = threading.Event()
         self.stream_finished = threading.Event()

@@ -1,0 +1,75 @@
+"""`GET /model/info` and `/v1/model/info` (LiteLLM's): each deployment the caller may use, with its
+litellm_params minus every secret, and its model_info."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Response, current_app, g, request
+
+from ..authz import model_allowed
+from ..errors import BadRequest
+from ..settings import Deployment
+from . import bp
+
+
+def _without_userinfo(url: str) -> str:
+    """An api_base with `user:password@` in it keeps the host, not the credentials."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def public_params(d: Deployment) -> dict[str, Any]:
+    """The deployment's litellm_params as configured, without api_key (the one secret in them)."""
+    params: dict[str, Any] = {"model": f"{d.provider}/{d.upstream_model}"}
+    if d.api_base:
+        params["api_base"] = _without_userinfo(d.api_base)
+    if d.api_version:
+        params["api_version"] = d.api_version
+    if d.organization:
+        params["organization"] = d.organization
+    params["timeout"], params["stream_timeout"] = d.timeout, d.stream_timeout
+    if d.mock_response is not None:
+        params["mock_response"] = d.mock_response
+    clientside: list[Any] = sorted(d.clientside.names)
+    clientside += [{"api_base": p.pattern} for p in d.clientside.api_base_patterns]
+    if clientside:
+        params["configurable_clientside_auth_params"] = clientside
+    return params
+
+
+def visible_deployments(model: str | None = None) -> list[Deployment]:
+    """The deployments of the models the caller may use (of `model` only, if given)."""
+    settings = current_app.extensions["gateway.settings"]
+    if model is not None:
+        current_app.extensions["gateway.router"].candidates(model)  # 400 naming an unknown model
+    return [
+        d
+        for d in settings.deployments
+        if model_allowed(g.principal, d.model_name) and model in (None, d.model_name)
+    ]
+
+
+def _info(d: Deployment) -> dict[str, Any]:
+    info = {
+        **d.model_info,
+        "id": d.id,
+        "input_cost_per_token": d.input_cost_per_token,
+        "output_cost_per_token": d.output_cost_per_token,
+    }
+    return {"model_name": d.model_name, "litellm_params": public_params(d), "model_info": info}
+
+
+@bp.get("/model/info")
+@bp.get("/v1/model/info")
+def model_info() -> Response:
+    unknown = set(request.args) - {"litellm_model_id"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    wanted = request.args.get("litellm_model_id")
+    data = [_info(d) for d in visible_deployments() if wanted in (None, d.id)]
+    return current_app.json.response({"data": data})

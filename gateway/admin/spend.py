@@ -1,0 +1,122 @@
+"""`GET /spend/logs` (LiteLLM's): one row per proxied request from usage_logs, or with both
+`start_date` and `end_date` one entry per day; admins see every key, anyone else only their own."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, request
+
+from ..auth.principal import Principal
+from ..clock import as_utc
+from ..errors import BadRequest, PermissionDenied
+from ..extensions import db
+from ..keys.secrets import to_hash
+from ..models import UsageLog
+from . import bp
+
+PARAMS = frozenset({"request_id", "api_key", "user_id", "start_date", "end_date"})
+MAX_ROWS = 1000  # newest first; LiteLLM returns every row, which no client can hold for long
+MAX_DAYS = 366
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"`{name}` must be a date like 2026-01-31.", param=name) from None
+
+
+def _scope(principal: Principal, key_hash: str | None, user_id: str | None) -> list[Any]:
+    """The WHERE clauses: the filters asked for, narrowed to the caller's own rows unless admin."""
+    if not principal.is_admin:
+        own_key, own_user = principal.key_hash, principal.user_id
+        if key_hash not in (None, own_key) or user_id not in (None, own_user) or not (own_key or own_user):
+            raise PermissionDenied("Only proxy admins may read other keys' or users' spend logs.")
+        key_hash, user_id = own_key, (None if own_key else own_user)
+    where = []
+    if key_hash is not None:
+        where.append(UsageLog.key_hash == key_hash)
+    if user_id is not None:
+        where.append(UsageLog.user_id == user_id)
+    return where
+
+
+def _row(r: UsageLog) -> dict[str, Any]:
+    started = as_utc(r.created_at)
+    return {
+        "request_id": r.request_id,
+        "api_key": r.key_hash or "",
+        "user": r.user_id or "",
+        "team_id": r.team_id or "",
+        "model": r.model,
+        "model_group": r.model,
+        "model_id": r.deployment or "",
+        "status": "success" if r.status < 400 else "failure",
+        "status_code": r.status,
+        "auth_method": r.auth_method,
+        "spend": r.cost,
+        "prompt_tokens": r.prompt_tokens,
+        "completion_tokens": r.completion_tokens,
+        "total_tokens": r.prompt_tokens + r.completion_tokens,
+        "startTime": started.isoformat(),
+        "endTime": (started + timedelta(milliseconds=r.latency_ms)).isoformat(),
+        "request_duration_ms": r.latency_ms,
+    }
+
+
+def _by_day(where: list[Any], start: date, end: date) -> list[dict[str, Any]]:
+    """LiteLLM's grouped answer: per day the total, and the spend per user, per model, per key."""
+    if start > end or (end - start).days > MAX_DAYS:
+        raise BadRequest(
+            f"`start_date` must be on or before `end_date`, at most {MAX_DAYS} days apart.",
+            param="start_date",
+        )
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)  # end_date is inclusive
+    days: dict[date, dict[str, Any]] = {}
+    day = start
+    while day <= end:  # every day of the range, zero when nothing was spent
+        days[day] = {"startTime": day.isoformat(), "spend": 0.0, "users": {}, "models": {}}
+        day += timedelta(days=1)
+    rows = db.session.execute(
+        sa.select(UsageLog.created_at, UsageLog.key_hash, UsageLog.user_id, UsageLog.model, UsageLog.cost)
+        .where(UsageLog.created_at >= since, UsageLog.created_at < until, *where)
+        .order_by(UsageLog.created_at)
+    )
+    for created, key_hash, user_id, model, cost in rows:
+        entry = days[as_utc(created).date()]
+        entry["spend"] += cost
+        entry["users"][user_id or ""] = entry["users"].get(user_id or "", 0.0) + cost
+        entry["models"][model] = entry["models"].get(model, 0.0) + cost
+        entry[key_hash or ""] = entry.get(key_hash or "", 0.0) + cost
+    return list(days.values())
+
+
+@bp.get("/spend/logs")
+def spend_logs() -> Response:
+    unknown = set(request.args) - PARAMS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    api_key = request.args.get("api_key")
+    where = _scope(g.principal, to_hash(api_key) if api_key else None, request.args.get("user_id"))
+    request_id = request.args.get("request_id")
+    if request_id is not None:
+        where.append(UsageLog.request_id == request_id)
+    start, end = _date("start_date"), _date("end_date")
+    if start is not None and end is not None:
+        return current_app.json.response(_by_day(where, start, end))
+    if start is not None:
+        where.append(UsageLog.created_at >= datetime.combine(start, time.min, tzinfo=UTC))
+    if end is not None:
+        where.append(UsageLog.created_at < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    rows = db.session.scalars(
+        sa.select(UsageLog).where(*where).order_by(UsageLog.created_at.desc()).limit(MAX_ROWS)
+    )
+    return current_app.json.response([_row(r) for r in rows])

@@ -21,11 +21,14 @@ log = logging.getLogger(__name__)
 
 # Weak references, so a registered object (an app in a test, its caches) can still be collected.
 _resets: list[Callable[[], Callable[[], None] | None]] = []
+PRUNE_AT = 256
 
 
 def on_fork(reset: Callable[..., None], owner: Any = None) -> None:
     """Run `reset` in every child forked from now on: `reset(owner)` while `owner` is alive, a
     bound method while its object is alive, a plain function always."""
+    if len(_resets) >= PRUNE_AT and len(_resets) % PRUNE_AT == 0:  # bounded: drop the dead ones
+        _resets[:] = [ref for ref in _resets if ref() is not None]
     if owner is not None:
         owner_ref = weakref.ref(owner)
 

@@ -193,6 +193,7 @@ class Regeneration:
 def prepare_regeneration(
     key_or_hash: str, grace: timedelta, plaintext: str | None = None, values: Mapping[str, Any] | None = None
 ) -> Regeneration:
+    """Check a regeneration of `key_or_hash` (a new random key unless `plaintext`) and plan it."""
     row = _row(key_or_hash)
     if not timedelta(0) <= grace <= MAX:
         raise BadRequest("`grace_period` must be between 0s and 100 years.", param="grace_period")

@@ -3,14 +3,19 @@ touched the database) at import, so each child must start with its own connectio
 
 from __future__ import annotations
 
+import json
 import time
 
+import redis as redis_lib
 from sqlalchemy import text
 
 from gateway.extensions import db
 from gateway.jobs import JOBS
+from gateway.usage.event import UsageEvent
+from gateway.usage.sink import QUEUE
 from tests.conftest import MASTER
-from tests.keys.conftest import MODELS, Admin
+from tests.jobs.conftest import rotation_config
+from tests.keys.conftest import Admin
 from tests.support.celery_proc import CeleryProcs
 from tests.tasks.test_worker import until
 
@@ -20,13 +25,23 @@ FORK_ERRORS = ("failed", "could not record", "Traceback", "OperationalError", "P
 
 
 def test_prefork_children_run_every_job_for_cycles_without_sharing_a_connection(
-    make_app, pg_url, redis_url, tmp_path
+    make_app, pg_url, redis_url, webhook, tmp_path
 ):
-    config = {**MODELS, "general_settings": {"job_schedule": dict.fromkeys(JOBS, EVERY)}}
+    config = rotation_config(webhook.url, job_schedule=dict.fromkeys(JOBS, EVERY))
     app = make_app(config, env={"REDIS_URL": redis_url})
     admin = Admin(app.test_client())
-    for i in range(3):  # rows for the key jobs to read and write
-        admin.generate(duration="1h", budget_duration="1s", key_alias=f"fork-{i}")
+    keys = [admin.generate(budget_duration="1s", key_alias=f"fork-{i}") for i in range(3)]
+    rotating = admin.generate(auto_rotate=True, rotation_interval="1h")
+    with app.app_context():
+        db.session.execute(text("UPDATE verification_tokens SET rotation_at = now() WHERE auto_rotate"))
+        db.session.commit()
+        db.session.remove()
+    events = [  # for flush_usage to store and aggregate_usage to roll up
+        UsageEvent(f"req-{i}", time.time(), keys[i % 3]["token"], None, None, "virtual_key", "gpt-4o", "d",
+                   200, 10, 5, 0.001, 12.0).encode()
+        for i in range(60)
+    ]  # fmt: skip
+    redis_lib.Redis.from_url(redis_url).rpush(QUEUE, *events)
     procs = CeleryProcs(
         tmp_path / "prefork",
         config,
@@ -62,3 +77,8 @@ def test_prefork_children_run_every_job_for_cycles_without_sharing_a_connection(
     assert not errors, errors
     found = [word for word in FORK_ERRORS if word in log]
     assert not found, f"{found} in the worker log:\n{log[-4000:]}"
+    (delivery,) = webhook.deliveries  # rotated once, by one child
+    assert json.loads(delivery.body)["old_token"] == rotating["token"]
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM usage_logs")).scalar() == len(events)
+        db.session.remove()

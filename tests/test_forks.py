@@ -12,6 +12,7 @@ from sqlalchemy import text
 from gateway import forks
 from gateway.extensions import db
 from gateway.usage.event import UsageEvent
+from tests.keycache.test_layers import wait_subscribed
 
 
 def in_child(work) -> dict:
@@ -53,11 +54,22 @@ def test_a_forked_child_starts_with_empty_caches_and_buffers(make_app, redis_url
     sink = app.extensions["gateway.usage"]
     sink.close()  # no writer: the event stays buffered in the parent
     sink.push(UsageEvent("req-1", 0.0, "t", None, None, "virtual_key", "m", "d", 200, 1, 1, 0.0, 1.0))
-    bus = app.extensions["gateway.keycache"].bus
-    bus.ensure_started()
-    child = in_child(lambda: {"pending": sink.pending(), "bus_started": bus._started})
-    assert child == {"pending": 0, "bus_started": False}
-    assert sink.pending() == 1  # the parent keeps its own
+    cache = app.extensions["gateway.keycache"]
+    wait_subscribed(app)  # subscribing clears L1: done before filling it
+    cache.memory.put("a" * 64, None, cache.memory.epoch)  # a negative entry in L1
+    cache._flights["b" * 64] = object()  # a read led by a parent thread, mid-flight
+
+    def state() -> dict:
+        return {
+            "pending": sink.pending(),
+            "bus_started": cache.bus._started,
+            "l1": len(cache.memory),
+            "flights": len(cache._flights),
+        }
+
+    assert in_child(state) == {"pending": 0, "bus_started": False, "l1": 0, "flights": 0}
+    assert state() == {"pending": 1, "bus_started": True, "l1": 1, "flights": 1}  # the parent's own
+    cache._flights.clear()
 
 
 def test_resets_do_not_keep_their_objects_alive():

@@ -1,9 +1,9 @@
 """Invalidation over Redis pub/sub: every process drops changed keys from L1 within milliseconds.
 
-One subscriber thread per process (a greenlet under gevent), started lazily, again in a forked
-child (gateway/forks.py). It
-pings its own connection; when the subscription is lost it clears the whole L1, because
-invalidations published meanwhile are gone, and L1 is trusted only briefly until it is back.
+One subscriber thread per process (a greenlet under gevent), started lazily, and again in a
+forked child (gateway/forks.py). It pings its own connection; when the subscription is lost it
+clears the whole L1, because invalidations published meanwhile are gone, and L1 is trusted
+only briefly until it is back.
 """
 
 from __future__ import annotations

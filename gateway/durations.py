@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_DURATION = re.compile(r"([0-9]{1,6})(s|m|h|d|w|mo)")
+# Up to 10 digits: 100 years in seconds (3,153,600,000) must be writable as `Ns`; MAX bounds the rest.
+_DURATION = re.compile(r"([0-9]{1,10})(s|m|h|d|w|mo)")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
 MAX = timedelta(days=100 * 365)
 
@@ -21,9 +22,9 @@ def parse_duration(text: object, *, allow_zero: bool = False) -> timedelta:
     m = _DURATION.fullmatch(text)  # fullmatch: `$` would let a trailing newline through
     if m is None:
         raise DurationError(f"{text!r} is not a duration (use Ns, Nm, Nh, Nd, Nw or Nmo)")
-    value = timedelta(seconds=int(m.group(1)) * _SECONDS[m.group(2)])
-    if not allow_zero and not value:
+    seconds = int(m.group(1)) * _SECONDS[m.group(2)]
+    if not allow_zero and not seconds:
         raise DurationError(f"{text!r} must be longer than zero")
-    if value > MAX:
+    if seconds > MAX.total_seconds():  # compared before timedelta(), which overflows past ~2.7M years
         raise DurationError(f"{text!r} is longer than 100 years")
-    return value
+    return timedelta(seconds=seconds)

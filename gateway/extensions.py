@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from . import forks
 from .settings import Settings
 
 
@@ -57,6 +58,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _forget_connections(app: Flask) -> None:
+    """In a forked child: new pools, without closing the parent's connections (SQLAlchemy's
+    recipe for os.fork(): `close=False` leaves the sockets to the parent that still uses them)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     url = settings.database_url or "sqlite:///" + os.path.join(app.instance_path, "gateway.db")
     if url.startswith("sqlite"):
@@ -68,6 +77,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     if url.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+    forks.on_fork(_forget_connections, owner=app)
     app.extensions["redis"] = (
         redis.Redis.from_url(
             settings.redis_url,
@@ -81,5 +91,5 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def get_redis(app: Flask) -> redis.Redis | None:
-    """The app's Redis client (pooled, fork-safe: redis-py resets its pool in a new pid)."""
+    """The app's Redis client (pooled; redis-py itself replaces its pool in a forked child)."""
     return app.extensions.get("redis")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
 from flask import Flask
 
+from .. import forks
 from .registry import JOBS, interval
 from .runner import run
 
@@ -18,17 +18,22 @@ log = logging.getLogger(__name__)
 class EmbeddedScheduler:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._pid = 0
-        self._lock = threading.Lock()
         self._next: dict[str, float] = {}
+        self._after_fork()
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # The parent's scheduler thread does not exist in a child: the child starts its own.
+        self._started = False
+        self._lock = threading.Lock()
 
     def ensure_started(self) -> None:
-        if self._pid == os.getpid():
+        if self._started:
             return
         with self._lock:
-            if self._pid == os.getpid():
+            if self._started:
                 return
-            self._pid = os.getpid()
+            self._started = True
             threading.Thread(target=self._loop, name="embedded-jobs", daemon=True).start()
 
     def tick(self) -> list[str]:
@@ -45,7 +50,7 @@ class EmbeddedScheduler:
         return ran
 
     def _loop(self) -> None:
-        while self._pid == os.getpid():
+        while True:
             try:
                 self.tick()
             except Exception:

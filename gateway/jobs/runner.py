@@ -10,6 +10,7 @@ import time
 import redis
 from flask import current_app
 
+from .. import forks
 from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..models import JobRun
@@ -19,6 +20,15 @@ log = logging.getLogger(__name__)
 
 _local_locks: dict[str, float] = {}
 _local_guard = threading.Lock()
+
+
+def _forget_local_locks() -> None:
+    global _local_guard
+    _local_guard = threading.Lock()  # a parent thread may have held it at the fork
+    _local_locks.clear()  # the parent's claims are the parent's
+
+
+forks.on_fork(_forget_local_locks)
 
 
 def _claim(name: str) -> bool:

@@ -1,20 +1,21 @@
 """Invalidation over Redis pub/sub: every process drops changed keys from L1 within milliseconds.
 
-One subscriber thread per process (a greenlet under gevent), started lazily after fork. It
-pings its own connection; when the subscription is lost it clears the whole L1, because
-invalidations published meanwhile are gone, and L1 is trusted only briefly until it is back.
+One subscriber thread per process (a greenlet under gevent), started lazily, and again in a
+forked child (gateway/forks.py). It pings its own connection; when the subscription is lost it
+clears the whole L1, because invalidations published meanwhile are gone, and L1 is trusted
+only briefly until it is back.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 
 import redis
 
+from .. import forks
 from .memory import Memory
 from .stats import Stats
 
@@ -31,23 +32,28 @@ class Bus:
         self._memory = memory
         self._stats = stats
         self._replay = replay
-        self._pid = 0
-        self._start_lock = threading.Lock()
         self._pending: set[str] = set()
+        self._after_fork()
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # The parent's subscriber thread does not exist here, and its lock may be held forever.
+        self._started = False
+        self._start_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connected = False
 
     def ensure_started(self) -> None:
         """Cheap on the hot path; starts the subscriber once per process (after a fork, again)."""
-        if self._pid == os.getpid():
+        if self._started:
             return
         with self._start_lock:
-            if self._pid == os.getpid():
+            if self._started:
                 return
             self.connected = False
             self._memory.clear()
-            self._pid = os.getpid()
+            self._started = True
             self._thread = threading.Thread(target=self._run, name="keycache-bus", daemon=True)
             self._thread.start()
 
@@ -65,7 +71,7 @@ class Bus:
 
     def _run(self) -> None:
         backoff = 0.1
-        while not self._stop.is_set() and self._pid == os.getpid():
+        while not self._stop.is_set():
             try:
                 self._listen()
                 backoff = 0.1
@@ -98,7 +104,7 @@ class Bus:
             log.info("key invalidation channel subscribed")
             last_pong = time.monotonic()
             next_ping = last_pong + PING_EVERY
-            while not self._stop.is_set() and self._pid == os.getpid():
+            while not self._stop.is_set():
                 msg = pubsub.get_message(timeout=0.25)
                 now = time.monotonic()
                 if msg is not None:

@@ -8,6 +8,7 @@ import threading
 import redis
 from flask import Flask
 
+from .. import forks
 from ..extensions import get_redis
 from . import stats as counters
 from . import store
@@ -48,6 +49,10 @@ class KeyCache:
             self.shared = Shared(self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)), self.stats)
             self.bus = Bus(settings.redis_url, self.memory, self.stats, self._replay)
         self._flights: dict[str, _Flight] = {}
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        self._flights = {}  # reads led by the parent's threads, which the child does not have
 
     def lookup(self, token: str) -> KeyRecord | None:
         bus = self.bus

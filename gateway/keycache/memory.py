@@ -11,6 +11,7 @@ import time
 
 from cachetools import TTLCache
 
+from .. import forks
 from .record import KeyRecord
 
 # While no invalidation can reach this process (the bus is down), a cached key is trusted
@@ -27,6 +28,15 @@ class Memory:
         self._lock = threading.Lock()
         # Bumped by every invalidation: a read that started before one must not be stored.
         self.epoch = 0
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # A parent thread may have held the lock at the fork; and the child has no subscription
+        # yet, so what the parent cached may miss invalidations: start empty.
+        self._lock = threading.Lock()
+        self.epoch += 1
+        self._known.clear()
+        self._unknown.clear()
 
     def get(self, token: str, trusted: bool) -> tuple[KeyRecord | None, bool, KeyRecord | None]:
         """(record, negative_hit, stale): a usable record, a known-unknown hash, or a stale copy

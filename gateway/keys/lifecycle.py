@@ -10,13 +10,13 @@ from flask import current_app
 
 from ..clock import utcnow
 from ..durations import parse_duration
+from ..errors import BadRequest
 from ..extensions import db
-from ..headers import hash_secret
 from ..keycache.record import KeyRecord
 from ..keycache.store import COLUMNS
 from ..models import DeprecatedToken, VerificationToken
 from . import service
-from .secrets import key_name, new_key
+from .secrets import key_name
 from .webhook import DeliveryFailed, deliver
 
 log = logging.getLogger(__name__)
@@ -55,29 +55,27 @@ def _due(now: sa.ColumnElement) -> sa.Select:
 
 def rotate_one(token: str) -> bool:
     """Deliver a new key for `token`, then make it the key: if delivery fails nothing changes
-    (the key is rotated on a later sweep), so a rotated key is never one nobody received."""
+    (the key is rotated on a later sweep), so a rotated key is never one nobody received.
+    Everything is checked before delivery (BadRequest: nothing delivered), so a delivered key
+    is one that is then made current."""
     settings = current_app.extensions["gateway.settings"]
     row = db.session.get(VT, token)
     if row is None or db.session.scalar(_due(utcnow()).where(VT.token == token)) is None:
         return False
-    plaintext = new_key()
-    grace = settings.key_rotation_grace
+    plan = service.prepare_regeneration(token, settings.key_rotation_grace)
     payload = {
         "event": "key.rotated",
         "key_alias": row.key_alias,
         "old_token": token,
-        "new_token": hash_secret(plaintext),
-        "key_name": key_name(plaintext),
-        "key": plaintext,
-        "grace_until": (utcnow() + grace).isoformat(),
+        "new_token": plan.new,
+        "key_name": key_name(plan.plaintext),
+        "key": plan.plaintext,
+        "grace_until": (utcnow() + plan.grace).isoformat(),
         "sent_at": utcnow().isoformat(),
     }
     db.session.rollback()  # no transaction held open while the webhook is called
     deliver(settings.key_rotation_webhook_url, settings.key_rotation_webhook_secret, payload)
-    service.regenerate(
-        {"key": token, "new_key": plaintext, "grace_period": f"{int(grace.total_seconds())}s"},
-        "system:rotate_keys",
-    )
+    service.apply_regeneration(plan, "system:rotate_keys")
     return True
 
 
@@ -91,13 +89,18 @@ def rotate_due() -> str:
             "%d key(s) due for rotation, but no key_rotation_webhook_url to deliver them to", len(due)
         )
         return f"{len(due)} due, no webhook configured"
-    rotated = failed = 0
+    rotated = failed = invalid = 0
     for token in due:
         try:
             rotated += rotate_one(token)
         except DeliveryFailed:
             failed += 1
-    return f"{rotated} rotated, {failed} delivery failures"
+        except BadRequest as exc:  # this key cannot be rotated as stored: the others still are
+            db.session.rollback()
+            log.warning("key %s... not rotated: %s", token[:12], exc)
+            invalid += 1
+    summary = f"{rotated} rotated, {failed} delivery failures"
+    return summary + (f", {invalid} not rotatable" if invalid else "")
 
 
 def warm_cache(hours: float | None = None) -> str:

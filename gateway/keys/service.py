@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from .. import keycache
+from ..auth.master import META_NAME
 from ..clock import utcnow
-from ..durations import parse_duration
+from ..durations import MAX, parse_duration
 from ..errors import BadRequest, NotFound
 from ..extensions import db
 from ..headers import hash_secret, mask
-from ..models import AuditEvent, DeprecatedToken, VerificationToken
+from ..models import AuditEvent, DeprecatedToken, GatewayMeta, VerificationToken
 from . import fields
 from .secrets import key_name, new_key, to_hash
 from .view import key_view, secret_view
@@ -53,7 +56,37 @@ def _apply(row: VerificationToken, values: dict[str, Any]) -> None:
     if row.auto_rotate and not row.rotation_interval:
         raise BadRequest("`auto_rotate` needs a `rotation_interval`.", param="rotation_interval")
     if "auto_rotate" in values or "rotation_interval" in values:
-        row.rotation_at = now + parse_duration(row.rotation_interval) if row.auto_rotate else None
+        row.rotation_at = now + rotation_every(row) if row.auto_rotate else None
+
+
+def rotation_every(row: VerificationToken) -> timedelta:
+    """The key's stored `rotation_interval`; a 400 if it is not a duration (an imported row)."""
+    try:
+        return parse_duration(row.rotation_interval)
+    except ValueError:
+        raise BadRequest(
+            "The key's `rotation_interval` is not a duration.", param="rotation_interval"
+        ) from None
+
+
+def _master_hash() -> str | None:
+    settings = current_app.extensions["gateway.settings"]
+    if settings.master_key:
+        return hash_secret(settings.master_key)
+    row = db.session.get(GatewayMeta, META_NAME)
+    return row.value if row is not None else None
+
+
+def refuse_taken(token: str, param: str) -> None:
+    """A new key must not be the master key, a current key or an old key still in its grace
+    period: the old one would then resolve to an arbitrary row. The message names no key."""
+    taken = (
+        token == _master_hash()
+        or db.session.get(VerificationToken, token) is not None
+        or db.session.get(DeprecatedToken, token) is not None
+    )
+    if taken:
+        raise BadRequest("This key cannot be used: it is already taken. Choose another.", param=param)
 
 
 @contextmanager
@@ -87,6 +120,7 @@ def successors_of(token: str) -> list[str]:
 def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     values = fields.validate(body, fields.GENERATE)
     plaintext = values.pop("key", None) or new_key()
+    refuse_taken(hash_secret(plaintext), "key")
     now = utcnow()
     row = VerificationToken(
         token=hash_secret(plaintext),
@@ -133,32 +167,76 @@ def set_blocked(key_or_hash: str, blocked: bool, actor: str) -> dict[str, Any]:
 
 
 def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
-    """A new key with the same settings; the old one keeps working for `grace_period`."""
+    """`/key/regenerate`: a new key with the same settings; the old one works for `grace_period`."""
     values = fields.validate(body, fields.REGENERATE)
     if "key" not in values:
         raise BadRequest("`key` is required.", param="key")
-    row = _row(values.pop("key"))
+    key = values.pop("key")
     grace = parse_duration(values.pop("grace_period", None) or "0s", allow_zero=True)
-    plaintext = values.pop("new_key", None) or new_key()
-    old, new = row.token, hash_secret(plaintext)
+    plan = prepare_regeneration(key, grace, values.pop("new_key", None), values)
+    return apply_regeneration(plan, actor)
+
+
+@dataclass(frozen=True)
+class Regeneration:
+    """A regeneration checked in full (typed, nothing left to parse), before anything is
+    delivered or written: the rotation job delivers the key between prepare and apply."""
+
+    old: str  # the current hash
+    plaintext: str = field(repr=False)
+    grace: timedelta
+    values: Mapping[str, Any]  # validated settings changed with it
+
+    @property
+    def new(self) -> str:
+        return hash_secret(self.plaintext)
+
+
+def prepare_regeneration(
+    key_or_hash: str, grace: timedelta, plaintext: str | None = None, values: Mapping[str, Any] | None = None
+) -> Regeneration:
+    """Check a regeneration of `key_or_hash` (a new random key unless `plaintext`) and plan it."""
+    row = _row(key_or_hash)
+    if not timedelta(0) <= grace <= MAX:
+        raise BadRequest("`grace_period` must be between 0s and 100 years.", param="grace_period")
+    plan = Regeneration(row.token, plaintext or new_key(), grace, dict(values or {}))
+    refuse_taken(plan.new, "new_key")
+    if row.auto_rotate and "rotation_interval" not in plan.values:
+        rotation_every(row)  # the next rotation is set from it: it must parse now, not after delivery
+    return plan
+
+
+def apply_regeneration(plan: Regeneration, actor: str) -> dict[str, Any]:
+    """Make the new key current. Older keys still in a grace period never outlive this one's:
+    without grace they are revoked with it, with one their grace is cut to end with its."""
+    row = _row(plan.old)
+    old, new, now = row.token, plan.new, utcnow()
+    older = successors_of(old)
+    if older and plan.grace:
+        ends = now + plan.grace
+        db.session.execute(
+            sa.update(DeprecatedToken)
+            .where(DeprecatedToken.token.in_(older), DeprecatedToken.revoke_at > ends)
+            .values(revoke_at=ends)
+        )
+    elif older:
+        db.session.execute(sa.delete(DeprecatedToken).where(DeprecatedToken.token.in_(older)))
     # The primary key changes in place: deprecated rows follow it (ON UPDATE CASCADE), so a
     # chain of regenerations always resolves to the newest key.
     row.token = new
-    row.key_name = key_name(plaintext)
-    _apply(row, values)
+    row.key_name = key_name(plan.plaintext)
+    _apply(row, dict(plan.values))
     if row.auto_rotate:
-        row.rotation_at = utcnow() + parse_duration(row.rotation_interval)
+        row.rotation_at = now + rotation_every(row)
     row.version += 1
-    row.updated_at = utcnow()
+    row.updated_at = now
     with _writing():
         db.session.flush()
-    if grace > timedelta(0):
-        db.session.add(
-            DeprecatedToken(token=old, new_token=new, revoke_at=utcnow() + grace, created_at=utcnow())
-        )
-    audit(actor, "regenerate", old, new_token=new, grace_seconds=int(grace.total_seconds()))
-    commit(old, new, follow=new, created=new)
-    return {**key_view(row), "key": plaintext}
+    if plan.grace:
+        db.session.add(DeprecatedToken(token=old, new_token=new, revoke_at=now + plan.grace, created_at=now))
+    audit(actor, "regenerate", old, new_token=new, grace_seconds=int(plan.grace.total_seconds()))
+    commit(old, new, *older, follow=new, created=new)  # `older` too: revoked ones are no successors now
+    return {**key_view(row), "key": plan.plaintext}
 
 
 def delete(body: dict[str, Any], actor: str) -> dict[str, Any]:

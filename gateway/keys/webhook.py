@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import time
 from typing import Any
 
 import orjson
 import requests
+
+from .. import forks
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,6 @@ ATTEMPTS = 4
 BACKOFF = 0.5  # seconds, doubled after each failed attempt
 
 _session: requests.Session | None = None
-_pid = 0
 
 
 class DeliveryFailed(Exception):
@@ -33,10 +33,18 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _client() -> requests.Session:
-    global _session, _pid
-    if _session is None or _pid != os.getpid():
-        _session, _pid = requests.Session(), os.getpid()
+    global _session
+    if _session is None:
+        _session = requests.Session()
     return _session
+
+
+def _forget_session() -> None:
+    global _session
+    _session = None  # the parent's pooled connections are the parent's
+
+
+forks.on_fork(_forget_session)
 
 
 def deliver(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import ssl
 import time
 from collections import OrderedDict
 
+from .. import forks
 from .http1 import Connection, Origin
 
 IDLE_TTL = 30.0  # seconds an idle connection is kept (below common upstream keep-alive timeouts)
@@ -18,13 +18,12 @@ class Pool:
         self.max_origins = max_origins  # origins with idle connections, least recently used dropped
         self._ssl_context = ssl_context
         self._idle: OrderedDict[tuple[str, str, int, str | None], list[Connection]] = OrderedDict()
-        self._pid = os.getpid()
+        forks.on_fork(self._after_fork)
 
-    def _check_fork(self) -> None:
-        # A forked child must never write on its parent's sockets: forget them (the parent keeps its own).
-        if self._pid != os.getpid():
-            self._idle = OrderedDict()
-            self._pid = os.getpid()
+    def _after_fork(self) -> None:
+        # A forked child must never use its parent's sockets: forget them, unclosed (closing a
+        # TLS one would send close_notify on the parent's connection).
+        self._idle = OrderedDict()
 
     def context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -33,7 +32,6 @@ class Pool:
 
     def acquire(self, origin: Origin, connect_timeout: float) -> tuple[Connection, bool]:
         """(connection, reused): an idle live one if any, else a new one (OSError if it fails)."""
-        self._check_fork()
         idle = self._idle.get(origin.key)
         if idle:
             now = time.monotonic()
@@ -48,7 +46,6 @@ class Pool:
 
     def release(self, conn: Connection) -> None:
         """Back to the idle list (a connection whose response was fully read and may be reused)."""
-        self._check_fork()
         if conn.buf:  # bytes beyond the response: the connection is out of step, never reuse it
             conn.close()
             return

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import time
 from collections import deque
 
 import redis
 
+from .. import forks
 from .event import UsageEvent
 
 log = logging.getLogger(__name__)
@@ -26,15 +26,22 @@ MAX_BUFFER = 100_000  # events kept while Redis is away; older ones are dropped,
 class UsageSink:
     def __init__(self, client: redis.Redis | None) -> None:
         self._redis = client
-        self._buffer: deque[bytes] = deque()
-        self._wake = threading.Event()
-        self._pid = 0
-        self._lock = threading.Lock()
-        self._failing = False
         self._closed = False
-        self._thread: threading.Thread | None = None
+        self._at_exit = False
         self.dropped = 0
         self.shipped = 0
+        self._after_fork()
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # What the parent buffered is the parent's to ship (shipping it here too would count it
+        # twice); the writer thread does not exist here, and its lock may be held forever.
+        self._buffer: deque[bytes] = deque()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._started = False
+        self._failing = False
+        self._thread: threading.Thread | None = None
 
     @property
     def local(self) -> bool:
@@ -47,7 +54,7 @@ class UsageSink:
             self.dropped += 1
         self._buffer.append(event.encode())
         if self._redis is not None:
-            if self._pid != os.getpid():
+            if not self._started:
                 self._start()
             if len(self._buffer) >= BATCH:
                 self._wake.set()
@@ -68,12 +75,14 @@ class UsageSink:
 
     def _start(self) -> None:
         with self._lock:
-            if self._pid == os.getpid():
+            if self._started:
                 return
-            self._pid = os.getpid()
+            self._started = True
             self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
             self._thread.start()
-            atexit.register(self._ship_at_exit)
+            if not self._at_exit:  # once: a child inherits its parent's exit handlers
+                self._at_exit = True
+                atexit.register(self._ship_at_exit)
 
     def _ship_at_exit(self) -> None:
         if not self._closed:
@@ -87,7 +96,7 @@ class UsageSink:
             self._thread.join(2)
 
     def _run(self) -> None:
-        while self._pid == os.getpid() and not self._closed:
+        while not self._closed:
             self._wake.wait(INTERVAL)
             self._wake.clear()
             if not self._closed:

@@ -34,13 +34,13 @@ class CeleryProcs:
         self.procs.append(proc)
         return proc
 
-    def worker(self) -> subprocess.Popen:
+    def worker(self, pool: str = "solo", concurrency: int = 1) -> subprocess.Popen:
         return self._start(
             "worker",
             [
                 "worker",
-                "--pool=solo",
-                "--concurrency=1",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ import orjson
 import requests
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key
+
+from ... import forks
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,14 @@ class Fetcher:
         self.timeout = timeout
         self.total_timeout = total_timeout
         self._session: requests.Session | None = None
-        self._pid = 0
+        forks.on_fork(self._after_fork)
+
+    def _after_fork(self) -> None:
+        self._session = None  # never share a pool across a fork: the parent's connections are its own
 
     def _http(self) -> requests.Session:
-        if self._session is None or self._pid != os.getpid():  # never share a pool across a fork
+        if self._session is None:
             self._session = requests.Session()
-            self._pid = os.getpid()
         return self._session
 
     def get_json(self, url: str) -> Any:

@@ -5,7 +5,6 @@ the IdP is down."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 import redis
 from joserfc.jwk import Key
 
+from ... import forks
 from ...errors import ServiceUnavailable
 from .fetch import Fetcher, FetchError, KeyRing
 from .shared import SharedCopies
@@ -65,14 +65,12 @@ class JwksStore:
         self.clock = clock
         self.monotonic = monotonic
         self._entries = tuple(_Entry(url) for url in urls)
-        self._pid = os.getpid()
+        forks.on_fork(self._after_fork)
 
     # -- lookup ----------------------------------------------------------------------------------
 
     def key_for(self, kid: str | None) -> Key:
         """The key for `kid`; UnknownKey if no set has it, ServiceUnavailable if a set is missing."""
-        if self._pid != os.getpid():
-            self._after_fork()
         seen = [e.fetches for e in self._entries]
         for entry in self._entries:
             if not self._fresh(entry):
@@ -170,7 +168,6 @@ class JwksStore:
         # A lock held by a thread of the parent would stay held forever in the child.
         for entry in self._entries:
             entry.lock = threading.Lock()
-        self._pid = os.getpid()
 
     def _from_redis(self, entry: _Entry) -> bool:
         """Adopt the shared copy if it is newer than this process's."""

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from gateway import forks
 from gateway.extensions import db
 from gateway.usage.event import UsageEvent
-from tests.keycache.test_layers import wait_subscribed
+from tests.support.bus import wait_subscribed
 
 
 def in_child(work) -> dict:

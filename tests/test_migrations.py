@@ -170,7 +170,7 @@ def test_gateway_migrate_needs_only_the_database_url_from_any_directory(tmp_path
 
 
 def test_release_step_flask_db_upgrade_on_a_fresh_database(tmp_path):
-    """The Procfile's `release: flask --app app db upgrade` against an empty PostgreSQL database."""
+    """`flask --app app db upgrade` (Flask-Migrate's own command, still supported) against an empty PostgreSQL database."""
     import subprocess
     import sys
 

@@ -1,5 +1,6 @@
-"""The Procfile as users run it on one host: `honcho start web worker beat` on a fresh PostgreSQL
-database. Every process migrates under the lock before it starts, none waits on `release`."""
+"""The Procfile as users run it on one host: a plain `honcho start` on a fresh PostgreSQL database.
+Every process migrates under the lock before it starts; none is a one-shot step that would stop
+the others when it exits."""
 
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ from tests.support.live import clean_env
 from tests.support.net import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
-# What README tells honcho/foreman users to run: `release` is for Heroku-style platforms, and
-# honcho would stop every process when it exits.
-COMMAND = ["web", "worker", "beat"]
+PROCESSES = {"web", "worker", "beat"}
 
 
 def _usage_rows(url: str) -> int:
@@ -54,7 +53,7 @@ def test_honcho_starts_web_worker_and_beat_on_a_fresh_database(tmp_path, fresh_p
     log_path = tmp_path / "honcho.log"
     with open(log_path, "wb") as log:
         honcho = subprocess.Popen(
-            [str(Path(sys.executable).with_name("honcho")), "start", "-p", str(port), *COMMAND],
+            [str(Path(sys.executable).with_name("honcho")), "start", "-p", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -92,8 +91,8 @@ def test_honcho_starts_web_worker_and_beat_on_a_fresh_database(tmp_path, fresh_p
                 honcho.wait()
 
 
-def test_release_step_is_gateway_migrate():
-    """Heroku-style platforms run `release` once before the others; it needs only DATABASE_URL."""
+def test_every_procfile_process_is_long_running():
+    """honcho and foreman stop every process when one exits: a one-shot step (`release: ...`)
+    in the Procfile would take the gateway down right after it starts."""
     procs = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
-    assert procs["release"] == "gateway migrate"
-    assert set(COMMAND) == set(procs) - {"release"}
+    assert set(procs) == PROCESSES

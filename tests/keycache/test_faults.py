@@ -8,8 +8,8 @@ import time
 import pytest
 import redis as redis_lib
 
-from tests.keycache.test_layers import wait_subscribed
 from tests.keys.conftest import MODELS, Admin, chat
+from tests.support.bus import wait_subscribed
 from tests.support.tcpproxy import TcpProxy
 
 

@@ -11,6 +11,7 @@ from gateway.settings import ConfigError, load_settings
 from tests.conftest import MASTER, auth, model_entry
 from tests.keys.conftest import MODELS, Admin, chat
 from tests.metrics import sample, total
+from tests.support.bus import settle
 from tests.support.upstream import Behaviour
 
 CHAT = "/v1/chat/completions"
@@ -94,6 +95,7 @@ def test_key_cache_answers_are_counted_by_layer(make_app, redis_url):
     b = make_app(MODELS, env={"REDIS_URL": redis_url})
     ca, cb = a.test_client(), b.test_client()
     key = Admin(ca).generate()["key"]
+    settle(b, redis_url)  # B subscribed (which clears its L1) and A's invalidations delivered
     layers = ("l1", "l2", "db", "miss", "negative")
     before = {r: sample(cb, "gateway_keycache_lookups_total", {"result": r}) for r in layers}
     assert chat(cb, key).status_code == 200  # B has never seen it: L2 (written by A's generate)

@@ -10,6 +10,9 @@ import redis
 
 from .net import free_port
 
+# The subscriber's liveness traffic and the counting query's own commands.
+QUIET = ("ping", "info", "hello", "subscribe", "client|setinfo")
+
 
 class RedisServer:
     def __init__(self) -> None:
@@ -43,9 +46,7 @@ class RedisServer:
             self.proc.kill()
             self.proc.wait(10)
 
-    def commands(
-        self, exclude: tuple[str, ...] = ("ping", "info", "hello", "subscribe", "client|setinfo")
-    ) -> int:
+    def commands(self, exclude: tuple[str, ...] = QUIET) -> int:
         """Commands processed, leaving out the subscriber's liveness traffic and this query's own."""
         client = redis.Redis.from_url(self.url)
         try:

@@ -14,11 +14,11 @@ import requests
 from cachetools import TTLCache
 from flask import Response, current_app, request
 
-from ..errors import BadRequest
 from ..proxy.router import upstream_headers
 from ..settings import Deployment
 from . import bp
 from .models import public_params, visible_deployments
+from .query import refuse_unknown
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,7 @@ def _checked(d: Deployment) -> str | None:
 
 @bp.get("/health")
 def model_health() -> Response:
-    unknown = set(request.args) - {"model"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    refuse_unknown({"model"})
     deployments = visible_deployments(request.args.get("model"))
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
         errors = list(pool.map(_checked, deployments))

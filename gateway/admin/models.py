@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Response, current_app, g, request
 
 from ..authz import model_allowed
-from ..errors import BadRequest
 from ..settings import Deployment
 from . import bp
+from .query import refuse_unknown
 
 
 def _without_userinfo(url: str) -> str:
@@ -66,10 +66,7 @@ def _info(d: Deployment) -> dict[str, Any]:
 @bp.get("/model/info")
 @bp.get("/v1/model/info")
 def model_info() -> Response:
-    unknown = set(request.args) - {"litellm_model_id"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    refuse_unknown({"litellm_model_id"})
     wanted = request.args.get("litellm_model_id")
     data = [_info(d) for d in visible_deployments() if wanted in (None, d.id)]
     return current_app.json.response({"data": data})

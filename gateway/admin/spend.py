@@ -16,20 +16,11 @@ from ..extensions import db
 from ..keys.secrets import to_hash
 from ..models import UsageLog
 from . import bp
+from .query import date_param, refuse_unknown
 
 PARAMS = frozenset({"request_id", "api_key", "user_id", "start_date", "end_date"})
 MAX_ROWS = 1000  # newest first; LiteLLM returns every row, which no client can hold for long
 MAX_DAYS = 366
-
-
-def _date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"`{name}` must be a date like 2026-01-31.", param=name) from None
 
 
 def _scope(principal: Principal, key_hash: str | None, user_id: str | None) -> list[Any]:
@@ -100,16 +91,13 @@ def _by_day(where: list[Any], start: date, end: date) -> list[dict[str, Any]]:
 
 @bp.get("/spend/logs")
 def spend_logs() -> Response:
-    unknown = set(request.args) - PARAMS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    refuse_unknown(PARAMS)
     api_key = request.args.get("api_key")
     where = _scope(g.principal, to_hash(api_key) if api_key else None, request.args.get("user_id"))
     request_id = request.args.get("request_id")
     if request_id is not None:
         where.append(UsageLog.request_id == request_id)
-    start, end = _date("start_date"), _date("end_date")
+    start, end = date_param("start_date"), date_param("end_date")
     if start is not None and end is not None:
         return current_app.json.response(_by_day(where, start, end))
     if start is not None:

@@ -11,6 +11,7 @@ from ..errors import BadRequest, PermissionDenied
 from ..keys.secrets import to_hash
 from ..usage.aggregate import daily
 from . import bp
+from .query import date_param, refuse_unknown
 
 MAX_DAYS = 366
 
@@ -22,22 +23,9 @@ def _days_before(end: date, days: int) -> date:
         raise BadRequest("`end` is too early for the default range: give `start` too.", param="end") from None
 
 
-def _day(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"`{name}` must be a date like 2026-01-31.", param=name) from None
-
-
 @bp.get("/usage/daily")
 def usage_daily() -> Response:
-    unknown = set(request.args) - {"key", "start", "end"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
+    refuse_unknown({"key", "start", "end"})
     principal = g.principal
     key = request.args.get("key")
     key_hash = to_hash(key) if key else None
@@ -46,8 +34,8 @@ def usage_daily() -> Response:
             raise PermissionDenied("Only proxy admins may read other keys' usage.")
         key_hash = principal.key_hash
     today = utcnow().date()
-    end = _day("end") or today
-    start = _day("start") or _days_before(end, 30)
+    end = date_param("end") or today
+    start = date_param("start") or _days_before(end, 30)
     if start > end or (end - start).days > MAX_DAYS:
         raise BadRequest(f"`start` must be on or before `end`, at most {MAX_DAYS} days apart.", param="start")
     return current_app.json.response(

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 from gevent import monkey
-from urllib3 import HTTPHeaderDict
 
 MAX_HEAD = 64 * 1024  # status line + headers; an upstream sending more is broken or hostile
 MAX_CHUNK_LINE = 4096
@@ -139,7 +138,7 @@ class Head:
     status: int
     reason: str
     version: int  # 10 or 11
-    headers: HTTPHeaderDict
+    headers: dict[str, str]  # lower-case names; a repeated field's values joined by ", " (RFC 9110 §5.3)
     framing: str  # "none" | "length" | "chunked" | "close"
     length: int
     keep_alive: bool
@@ -149,16 +148,16 @@ def _tokens(value: str | None) -> set[str]:
     return {t.strip().lower() for t in value.split(",")} if value else set()
 
 
-def _framing(status: int, headers: HTTPHeaderDict) -> tuple[str, int]:
+def _framing(status: int, headers: dict[str, str]) -> tuple[str, int]:
     if status < 200 or status in (204, 304):
         return "none", 0
     te = headers.get("transfer-encoding")
     if te is not None:
         # Chunked must be the final coding; anything else is delimited by the close (§6.3 4).
         return ("chunked", 0) if te.rsplit(",", 1)[-1].strip().lower() == "chunked" else ("close", 0)
-    lengths = headers.get_all("content-length") if "content-length" in headers else []
-    if lengths:
-        values = {v.strip() for joined in lengths for v in joined.split(",")}
+    lengths = headers.get("content-length")
+    if lengths is not None:
+        values = {v.strip() for v in lengths.split(",")}
         value = next(iter(values))
         # ASCII digits only (latin-1's `²` passes isdigit(), then int() raises), and few enough
         # of them for int(): past 4,300 digits it raises too.
@@ -175,7 +174,7 @@ def parse_head(raw: bytes) -> Head:
     code, _, reason = rest.partition(" ")
     if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not (code.isascii() and code.isdigit()):
         raise ProtocolViolation(f"bad status line {status_line[:80]!r}")
-    headers = HTTPHeaderDict()
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         line = line.rstrip("\r")
         if not line:
@@ -185,7 +184,8 @@ def parse_head(raw: bytes) -> Head:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
             raise ProtocolViolation(f"bad header line {line[:80]!r}")
-        headers.add(name, value.strip())
+        name, value = name.lower(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     status = int(code)
     framing, length = _framing(status, headers)
     connection = _tokens(headers.get("connection"))

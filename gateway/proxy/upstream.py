@@ -9,14 +9,12 @@ from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
-
 from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
 from .address import AddressPolicy, Refused
 from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
 from .pool import Pool
-from .response import BodyTooLarge, UpstreamResponse
+from .response import BodyError, BodyReadTimeout, BodyTooLarge, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +105,12 @@ class UpstreamClient:
         try:
             resp = self._exchange(origin, request, url, deadline, gap)
             if not stream or resp.status >= 400:
-                resp.data  # noqa: B018 - read the whole body now, within the deadline and the cap
+                resp.body()  # read the whole body now, within the deadline and the cap
         except ConnectFailed as exc:
             (_TIMEOUT if exc.timed_out else _ERROR).observe(time.perf_counter() - start)
             log.warning("upstream %s: %s", "connect timed out" if exc.timed_out else "unreachable", shown)
             raise
-        except (TimeoutError, ReadTimeoutError):  # ReadTimeoutError: while preloading the body
+        except (TimeoutError, BodyReadTimeout):  # BodyReadTimeout: while reading the body whole
             _TIMEOUT.observe(time.perf_counter() - start)
             if gap < timeout and time.monotonic() < deadline - 0.05:
                 raise UpstreamTimeout(f"The upstream did not start the stream within {gap:g} s.") from None
@@ -124,7 +122,7 @@ class UpstreamClient:
                 f"The upstream's answer is larger than the gateway accepts ({exc.limit / 1048576:g} MiB, "
                 "general_settings.max_response_size_mb)."
             ) from None
-        except (OSError, Closed, ProtocolViolation, ProtocolError) as exc:
+        except (OSError, Closed, ProtocolViolation, BodyError) as exc:
             _ERROR.observe(time.perf_counter() - start)
             log.warning("upstream failed: %s: %s", shown, type(exc).__name__)
             raise UpstreamError("The upstream connection failed before a response.") from None
@@ -161,7 +159,7 @@ class UpstreamClient:
             except BaseException:
                 conn.close()
                 raise
-            return UpstreamResponse(conn, head, self.pool, url, self.max_body)
+            return UpstreamResponse(conn, head, self.pool, self.max_body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def clear(self) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from gevent import monkey
 
+from .egress import Proxy
+
 MAX_HEAD = 64 * 1024  # status line + headers; an upstream sending more is broken or hostile
 MAX_CHUNK_LINE = 4096
 RECV_SIZE = 65536
@@ -47,10 +49,18 @@ class Origin:
     port: int
     host_header: str
     address: str | None = None  # the IP to connect to, already checked (address.py); else `host`
+    proxy: Proxy | None = None  # the egress proxy the connection goes through (egress.py)
 
     @property
-    def key(self) -> tuple[str, str, int, str | None]:
-        return (self.scheme, self.host, self.port, self.address)
+    def key(self) -> tuple[str, str, int, str | None, Proxy | None]:
+        return (self.scheme, self.host, self.port, self.address, self.proxy)
+
+    @property
+    def authority(self) -> str:
+        """host:port of the server to reach: the checked address when there is one, so that a
+        proxy connects where address.py allowed, not where its own DNS says."""
+        host = self.address or self.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
 
 
 class Connection:
@@ -82,12 +92,17 @@ class Connection:
 
     @classmethod
     def open(cls, origin: Origin, timeout: float, context: ssl.SSLContext | None) -> Connection:
-        """Connect (and TLS-handshake) within `timeout`; OSError/ssl.SSLError as raised."""
-        sock = socket.create_connection((origin.address or origin.host, origin.port), timeout=timeout)
+        """Connect (through the proxy's tunnel, and TLS-handshake) within `timeout`; OSError or
+        ssl.SSLError as raised, TunnelFailed (an OSError) if the proxy refuses."""
+        proxy = origin.proxy
+        where = (proxy.host, proxy.port) if proxy else (origin.address or origin.host, origin.port)
+        sock = socket.create_connection(where, timeout=timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if origin.scheme == "https":
                 assert context is not None
+                if proxy is not None:
+                    _tunnel(cls(sock, origin, timeout), proxy, timeout)
                 # The wrapper owns the descriptor from here: it is what must be closed on failure.
                 sock = context.wrap_socket(sock, server_hostname=origin.host, do_handshake_on_connect=False)
                 sock.do_handshake()
@@ -118,9 +133,35 @@ class Connection:
             self.sock.close()
 
 
+class TunnelFailed(OSError):
+    """The proxy did not open a tunnel to the origin: nothing reached the upstream."""
+
+
+def _tunnel(conn: Connection, proxy: Proxy, timeout: float) -> None:
+    """CONNECT through `proxy` to the origin (RFC 9110 §9.3.6), on the connection's socket."""
+    lines = [f"CONNECT {conn.origin.authority} HTTP/1.1", f"Host: {conn.origin.authority}"]
+    if proxy.authorization:
+        lines.append(f"Proxy-Authorization: {proxy.authorization}")
+    conn.bound(time.monotonic() + timeout, timeout)
+    conn.sock.settimeout(conn.wait_limit())
+    conn.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    try:
+        head = read_head(conn)
+    except (Closed, ProtocolViolation) as exc:
+        raise TunnelFailed(f"proxy {proxy.host}:{proxy.port}: {type(exc).__name__}") from None
+    if not 200 <= head.status < 300 or conn.buf:  # a 2xx answer has no body: bytes after it are foreign
+        raise TunnelFailed(f"proxy {proxy.host}:{proxy.port} answered CONNECT with {head.status}")
+
+
 def encode_request(method: str, origin: Origin, target: str, headers: dict[str, str], body: bytes) -> bytes:
-    """The request's bytes; ValueError for a header or target that would split the message."""
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.host_header}"]
+    """The request's bytes; ValueError for a header or target that would split the message.
+    Through a proxy, an http origin's request is in absolute form, with the proxy's credentials."""
+    if origin.proxy is not None and origin.scheme == "http":
+        lines = [f"{method} http://{origin.authority}{target} HTTP/1.1", f"Host: {origin.host_header}"]
+        if origin.proxy.authorization:
+            lines.append(f"Proxy-Authorization: {origin.proxy.authorization}")
+    else:
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.host_header}"]
     for name, value in headers.items():
         if not name or ":" in name or any(c in name for c in " \r\n") or "\r" in value or "\n" in value:
             raise ValueError(f"header {name!r} cannot be sent")

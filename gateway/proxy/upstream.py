@@ -1,9 +1,11 @@
 """The pooled upstream HTTP client: keep-alive connections per process (pool.py), HTTP/1.1 on each
-(http1.py), every call within a deadline, every body read whole within a size limit."""
+(http1.py), through the egress proxy if one applies (egress.py), every call within a deadline,
+every body read whole within a size limit."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections import OrderedDict
 from dataclasses import replace
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
 from .address import AddressPolicy, Refused
+from .egress import Egress
 from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
 from .pool import Pool
 from .response import BodyError, BodyReadTimeout, BodyTooLarge, UpstreamResponse
@@ -51,19 +54,23 @@ class UpstreamClient:
     def __init__(
         self,
         maxsize: int = 512,
-        ssl_context=None,
+        ssl_context: ssl.SSLContext | None = None,
         max_body: int = MAX_BODY,
         policy: AddressPolicy | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self.pool = Pool(maxsize=maxsize, ssl_context=ssl_context)
         self.max_body = max_body
         self.policy = policy or AddressPolicy()  # by default a client may choose public hosts only
+        self.egress = egress or Egress()  # by default no proxy
         self._urls: OrderedDict[str, tuple[Origin, str]] = OrderedDict()
 
     def _parse(self, url: str) -> tuple[Origin, str]:
         found = self._urls.get(url)
         if found is None:
-            found = self._urls[url] = _split(url)
+            origin, target = _split(url)
+            proxy = self.egress.proxy_for(origin.scheme, origin.host, origin.port)
+            found = self._urls[url] = (replace(origin, proxy=proxy) if proxy else origin), target
             if len(self._urls) > MAX_URLS:
                 self._urls.popitem(last=False)
         return found

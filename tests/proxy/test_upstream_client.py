@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import ssl
 import threading
 import time
@@ -15,6 +14,7 @@ from gateway.proxy.response import BodyError, BodyReadTimeout
 from gateway.proxy.upstream import ConnectFailed, UpstreamClient
 from tests.support.net import Blackhole, closed_port
 from tests.support.rawhttp import Peer, RawServer
+from tests.support.tls import TestCA
 
 HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer upstream-secret"}
 BODY = b'{"model":"m","messages":[]}'
@@ -306,42 +306,9 @@ def test_unread_stream_is_closed_not_returned_to_the_pool(served, client):
 
 
 def _tls_context_pair(tmp_path):
-    """A self-signed certificate for 127.0.0.1: the server's context and a client that trusts it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(cert_path, key_path)
-    trusting = ssl.create_default_context(cafile=str(cert_path))
-    return server_ctx, trusting
+    """A certificate for 127.0.0.1 from a test CA: the server's context and a client that trusts it."""
+    ca = TestCA(tmp_path)
+    return ca.server_context(("127.0.0.1",)), ssl.create_default_context(cafile=str(ca.ca_path))
 
 
 def test_https_verifies_the_certificate(served, tmp_path):

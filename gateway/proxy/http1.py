@@ -1,10 +1,12 @@
 """HTTP/1.1 to an upstream over one socket: the request in one send, the response head and its body
 framing (RFC 9112 §6.3: no body, Content-Length, chunked, or until the server closes).
 
-Why not urllib3 + http.client here: measured on this path, a pooled urllib3 POST costs ~240 µs
-of CPU (header validation, email.parser for the response head, a gevent poll() per reuse, two
-sends), this ~40 µs; it is the largest single cost of a proxied request. The semantics kept are
-the ones the gateway needs: keep-alive, 1xx skipped, strict framing, timeouts on every read.
+Why not a library (bench/transport.py, figures in bench/RESULTS.md): urllib3 costs 3-4x this
+client's CPU per call; geventhttpclient costs about as little, but its streaming API holds body
+bytes until a 4 KiB block fills (a model's first tokens would wait for the end of a short
+stream) and it has no whole-call deadline. The semantics kept are the ones the gateway needs:
+keep-alive, 1xx skipped, strict framing, a deadline and a per-gap limit on every read, CONNECT
+tunnels through an egress proxy.
 """
 
 from __future__ import annotations

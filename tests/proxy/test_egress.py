@@ -15,6 +15,7 @@ from gateway.proxy.address import AddressPolicy
 from gateway.proxy.egress import Egress, Proxy, tls_context
 from gateway.proxy.upstream import ConnectFailed, UpstreamClient
 from gateway.settings import ConfigError, load_settings
+from tests.conftest import auth, model_entry
 from tests.support.rawhttp import Peer, RawServer
 from tests.support.tls import TestCA
 
@@ -272,3 +273,22 @@ def test_bad_transport_settings_fail_the_start_and_name_the_key(raw, env, where)
     with pytest.raises(ConfigError) as err:
         load_settings(raw=raw, environ=env)
     assert where in str(err.value)
+
+
+def test_the_gateway_reaches_its_deployments_through_the_configured_proxy_and_ca(ca, tls_upstream, make_app):
+    """The wiring: the environment (here the config's environment_variables) reaches the client."""
+    proxy = ConnectProxy()
+    try:
+        config = {
+            "model_list": [model_entry("gpt-4o", f"https://localhost:{tls_upstream.port}/v1")],
+            "environment_variables": {
+                "HTTPS_PROXY": f"127.0.0.1:{proxy.port}",
+                "SSL_CERT_FILE": str(ca.ca_path),
+            },
+        }
+        client = make_app(config).test_client()
+        resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, headers=auth())
+        assert resp.status_code == 200, resp.json
+        assert len(proxy.heads) == 1 and tls_upstream.sni == ["localhost"]
+    finally:
+        proxy.close()

@@ -15,7 +15,7 @@ from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
 from .address import AddressPolicy, Refused
 from .egress import Egress
-from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
+from .http1 import Closed, Origin, ProtocolViolation, TunnelFailed, encode_request, read_head
 from .pool import Pool
 from .response import BodyError, BodyReadTimeout, BodyTooLarge, UpstreamResponse
 
@@ -150,6 +150,9 @@ class UpstreamClient:
                 conn, reused = self.pool.acquire(origin, min(left, gap, CONNECT_TIMEOUT))
             except TimeoutError:
                 raise ConnectFailed(timed_out=True) from None
+            except TunnelFailed as exc:  # said apart: the operator's proxy, not the upstream
+                log.warning("egress proxy: %s", exc)
+                raise ConnectFailed(timed_out=False) from None
             except OSError:  # refused, unreachable, DNS, TLS handshake: nothing was sent
                 raise ConnectFailed(timed_out=False) from None
             try:

@@ -164,13 +164,17 @@ def test_a_client_chosen_base_is_tunnelled_to_the_address_that_was_checked(ca, t
         proxy.close()
 
 
-def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(ca, tls_upstream, clients):
+def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(ca, tls_upstream, clients, caplog):
     proxy = ConnectProxy(refuse=407)
     try:
-        client = clients({"HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}", "SSL_CERT_FILE": str(ca.ca_path)})
+        client = clients(
+            {"HTTPS_PROXY": f"http://u:pw@127.0.0.1:{proxy.port}", "SSL_CERT_FILE": str(ca.ca_path)}
+        )
         with pytest.raises(ConnectFailed):  # nothing reached the upstream: the next deployment may
             client.send(url(tls_upstream), BODY, HEADERS, 5, stream=False)
         assert tls_upstream.accepted == 0
+        assert f"proxy 127.0.0.1:{proxy.port} answered CONNECT with 407" in caplog.text
+        assert "pw" not in caplog.text  # the proxy's credentials are never logged
     finally:
         proxy.close()
 

@@ -10,6 +10,7 @@ from ..authz import admit, authorize_model, authorize_route, model_allowed
 from ..errors import GatewayError
 from .address import AddressPolicy
 from .clientside import refuse_forbidden
+from .egress import Egress, tls_context
 from .forward import forward
 from .intent import op_for, read_intent
 from .multipart import OPS as MULTIPART_OPS
@@ -79,6 +80,11 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["gateway.settings"]
     app.extensions["gateway.router"] = Router(settings.deployments)
     policy = AddressPolicy(settings.clientside_api_base_allowed_hosts)
-    app.extensions["gateway.upstream"] = UpstreamClient(max_body=settings.max_response_bytes, policy=policy)
+    app.extensions["gateway.upstream"] = UpstreamClient(
+        max_body=settings.max_response_bytes,
+        policy=policy,
+        ssl_context=tls_context(settings.transport),
+        egress=Egress.from_settings(settings.transport),
+    )
     app.extensions["gateway.redactor"] = Redactor.from_settings(settings)
     app.register_blueprint(bp)

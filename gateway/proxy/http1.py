@@ -1,10 +1,12 @@
 """HTTP/1.1 to an upstream over one socket: the request in one send, the response head and its body
 framing (RFC 9112 §6.3: no body, Content-Length, chunked, or until the server closes).
 
-Why not urllib3 + http.client here: measured on this path, a pooled urllib3 POST costs ~240 µs
-of CPU (header validation, email.parser for the response head, a gevent poll() per reuse, two
-sends), this ~40 µs; it is the largest single cost of a proxied request. The semantics kept are
-the ones the gateway needs: keep-alive, 1xx skipped, strict framing, timeouts on every read.
+Why not a library (bench/transport.py, figures in bench/RESULTS.md): urllib3 costs 3-4x this
+client's CPU per call; geventhttpclient costs about as little, but its streaming API holds body
+bytes until a 4 KiB block fills (a model's first tokens would wait for the end of a short
+stream) and it has no whole-call deadline. The semantics kept are the ones the gateway needs:
+keep-alive, 1xx skipped, strict framing, a deadline and a per-gap limit on every read, CONNECT
+tunnels through an egress proxy.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import time
 from dataclasses import dataclass
 
 from gevent import monkey
-from urllib3 import HTTPHeaderDict
+
+from .egress import Proxy
 
 MAX_HEAD = 64 * 1024  # status line + headers; an upstream sending more is broken or hostile
 MAX_CHUNK_LINE = 4096
@@ -48,10 +51,18 @@ class Origin:
     port: int
     host_header: str
     address: str | None = None  # the IP to connect to, already checked (address.py); else `host`
+    proxy: Proxy | None = None  # the egress proxy the connection goes through (egress.py)
 
     @property
-    def key(self) -> tuple[str, str, int, str | None]:
-        return (self.scheme, self.host, self.port, self.address)
+    def key(self) -> tuple[str, str, int, str | None, Proxy | None]:
+        return (self.scheme, self.host, self.port, self.address, self.proxy)
+
+    @property
+    def authority(self) -> str:
+        """host:port of the server to reach: the checked address when there is one, so that a
+        proxy connects where address.py allowed, not where its own DNS says."""
+        host = self.address or self.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
 
 
 class Connection:
@@ -83,12 +94,17 @@ class Connection:
 
     @classmethod
     def open(cls, origin: Origin, timeout: float, context: ssl.SSLContext | None) -> Connection:
-        """Connect (and TLS-handshake) within `timeout`; OSError/ssl.SSLError as raised."""
-        sock = socket.create_connection((origin.address or origin.host, origin.port), timeout=timeout)
+        """Connect (through the proxy's tunnel, and TLS-handshake) within `timeout`; OSError or
+        ssl.SSLError as raised, TunnelFailed (an OSError) if the proxy refuses."""
+        proxy = origin.proxy
+        where = (proxy.host, proxy.port) if proxy else (origin.address or origin.host, origin.port)
+        sock = socket.create_connection(where, timeout=timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if origin.scheme == "https":
                 assert context is not None
+                if proxy is not None:
+                    _tunnel(cls(sock, origin, timeout), proxy, timeout)
                 # The wrapper owns the descriptor from here: it is what must be closed on failure.
                 sock = context.wrap_socket(sock, server_hostname=origin.host, do_handshake_on_connect=False)
                 sock.do_handshake()
@@ -119,9 +135,35 @@ class Connection:
             self.sock.close()
 
 
+class TunnelFailed(OSError):
+    """The proxy did not open a tunnel to the origin: nothing reached the upstream."""
+
+
+def _tunnel(conn: Connection, proxy: Proxy, timeout: float) -> None:
+    """CONNECT through `proxy` to the origin (RFC 9110 §9.3.6), on the connection's socket."""
+    lines = [f"CONNECT {conn.origin.authority} HTTP/1.1", f"Host: {conn.origin.authority}"]
+    if proxy.authorization:
+        lines.append(f"Proxy-Authorization: {proxy.authorization}")
+    conn.bound(time.monotonic() + timeout, timeout)
+    conn.sock.settimeout(conn.wait_limit())
+    conn.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    try:
+        head = read_head(conn)
+    except (Closed, ProtocolViolation) as exc:
+        raise TunnelFailed(f"proxy {proxy.host}:{proxy.port}: {type(exc).__name__}") from None
+    if not 200 <= head.status < 300 or conn.buf:  # a 2xx answer has no body: bytes after it are foreign
+        raise TunnelFailed(f"proxy {proxy.host}:{proxy.port} answered CONNECT with {head.status}")
+
+
 def encode_request(method: str, origin: Origin, target: str, headers: dict[str, str], body: bytes) -> bytes:
-    """The request's bytes; ValueError for a header or target that would split the message."""
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.host_header}"]
+    """The request's bytes; ValueError for a header or target that would split the message.
+    Through a proxy, an http origin's request is in absolute form, with the proxy's credentials."""
+    if origin.proxy is not None and origin.scheme == "http":
+        lines = [f"{method} http://{origin.authority}{target} HTTP/1.1", f"Host: {origin.host_header}"]
+        if origin.proxy.authorization:
+            lines.append(f"Proxy-Authorization: {origin.proxy.authorization}")
+    else:
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.host_header}"]
     for name, value in headers.items():
         if not name or ":" in name or any(c in name for c in " \r\n") or "\r" in value or "\n" in value:
             raise ValueError(f"header {name!r} cannot be sent")
@@ -139,7 +181,7 @@ class Head:
     status: int
     reason: str
     version: int  # 10 or 11
-    headers: HTTPHeaderDict
+    headers: dict[str, str]  # lower-case names; a repeated field's values joined by ", " (RFC 9110 §5.3)
     framing: str  # "none" | "length" | "chunked" | "close"
     length: int
     keep_alive: bool
@@ -149,16 +191,16 @@ def _tokens(value: str | None) -> set[str]:
     return {t.strip().lower() for t in value.split(",")} if value else set()
 
 
-def _framing(status: int, headers: HTTPHeaderDict) -> tuple[str, int]:
+def _framing(status: int, headers: dict[str, str]) -> tuple[str, int]:
     if status < 200 or status in (204, 304):
         return "none", 0
     te = headers.get("transfer-encoding")
     if te is not None:
         # Chunked must be the final coding; anything else is delimited by the close (§6.3 4).
         return ("chunked", 0) if te.rsplit(",", 1)[-1].strip().lower() == "chunked" else ("close", 0)
-    lengths = headers.get_all("content-length") if "content-length" in headers else []
-    if lengths:
-        values = {v.strip() for joined in lengths for v in joined.split(",")}
+    lengths = headers.get("content-length")
+    if lengths is not None:
+        values = {v.strip() for v in lengths.split(",")}
         value = next(iter(values))
         # ASCII digits only (latin-1's `²` passes isdigit(), then int() raises), and few enough
         # of them for int(): past 4,300 digits it raises too.
@@ -175,7 +217,7 @@ def parse_head(raw: bytes) -> Head:
     code, _, reason = rest.partition(" ")
     if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not (code.isascii() and code.isdigit()):
         raise ProtocolViolation(f"bad status line {status_line[:80]!r}")
-    headers = HTTPHeaderDict()
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         line = line.rstrip("\r")
         if not line:
@@ -185,7 +227,8 @@ def parse_head(raw: bytes) -> Head:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
             raise ProtocolViolation(f"bad header line {line[:80]!r}")
-        headers.add(name, value.strip())
+        name, value = name.lower(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     status = int(code)
     framing, length = _framing(status, headers)
     connection = _tokens(headers.get("connection"))

@@ -9,12 +9,11 @@ from typing import Any
 
 import orjson
 from flask import Response
-from urllib3.exceptions import HTTPError, ReadTimeoutError
-from urllib3.response import BaseHTTPResponse
 
 from ..errors import envelope
 from ..usage import Meter
 from .redact import scrub
+from .response import BodyError, BodyReadTimeout, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +45,10 @@ def _json(data: bytes) -> Any:
         return None
 
 
-def json_response(resp: BaseHTTPResponse, meter: Meter, client_key: str | None = None) -> Response:
+def json_response(resp: UpstreamResponse, meter: Meter, client_key: str | None = None) -> Response:
     """The upstream's JSON answer as is; an error one with secrets masked (`client_key`: the
     client-side api_key of this call, masked too)."""
-    data = resp.data
+    data = resp.body()
     if resp.status >= 400:
         meter.finish(resp.status)
         body = _error_body(resp.status, data, client_key)
@@ -57,19 +56,8 @@ def json_response(resp: BaseHTTPResponse, meter: Meter, client_key: str | None =
     body = _json(data) if b'"usage"' in data else None
     meter.finish(resp.status, body.get("usage") if isinstance(body, dict) else None)
     return Response(
-        data, status=resp.status, content_type=resp.headers.get("Content-Type", "application/json")
+        data, status=resp.status, content_type=resp.headers.get("content-type", "application/json")
     )
-
-
-def _chunks(resp: BaseHTTPResponse) -> Iterator[bytes]:
-    if resp.chunked:
-        yield from resp.read_chunked(decode_content=False)
-        return
-    while True:
-        data = resp.read1(65536, decode_content=False)
-        if not data:
-            return
-        yield data
 
 
 def _usage_event(event: bytes) -> tuple[dict | None, bool]:
@@ -128,7 +116,7 @@ class _Relay:
     started): a generator that never ran would skip its `finally`, leaving the upstream open
     and the request unmetered, its in-flight slot held."""
 
-    def __init__(self, resp: BaseHTTPResponse, meter: Meter, hide_usage: bool) -> None:
+    def __init__(self, resp: UpstreamResponse, meter: Meter, hide_usage: bool) -> None:
         self._resp, self._meter = resp, meter
         self._events = _Events(hide_usage)
         self._gen: Iterator[bytes] | None = None
@@ -147,16 +135,14 @@ class _Relay:
         if self._ended:
             return
         self._ended = True
-        if status != 200:
-            self._resp.close()  # an unfinished upstream response: the upstream sees the disconnect
-        self._resp.release_conn()
+        self._resp.close()  # unfinished (status != 200): closed, so the upstream sees the disconnect
         self._meter.finish(status, self._events.usage)
 
     def _run(self) -> Iterator[bytes]:
         events = self._events
         status = CLIENT_GONE  # unless the loop ends, the client went away
         try:
-            for chunk in _chunks(self._resp):
+            for chunk in self._resp.chunks():
                 out = events.feed(chunk)
                 if out:
                     yield out
@@ -166,12 +152,11 @@ class _Relay:
                 yield rest
             if not events.done:
                 yield DONE
-        except ReadTimeoutError as exc:
+        except BodyReadTimeout as exc:
             status = 504
-            late = getattr(exc, "by_deadline", False)
-            message = "The upstream stream did not end within its timeout." if late else STALLED
+            message = "The upstream stream did not end within its timeout." if exc.by_deadline else STALLED
             yield b"data: " + envelope(message, "upstream_error", 504) + b"\n\n" + DONE
-        except HTTPError as exc:
+        except BodyError as exc:
             status = 502
             log.warning("upstream stream broke: %s", type(exc).__name__)
             yield b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE
@@ -180,15 +165,15 @@ class _Relay:
 
 
 def stream_response(
-    resp: BaseHTTPResponse, meter: Meter, hide_usage: bool, client_key: str | None = None
+    resp: UpstreamResponse, meter: Meter, hide_usage: bool, client_key: str | None = None
 ) -> Response:
     if resp.status >= 400:
-        data = resp.data  # read whole by the client already, within its deadline and size cap
-        resp.release_conn()
+        data = resp.body()  # read whole by the client already, within its deadline and size cap
+        resp.close()
         meter.finish(resp.status)
         body = _error_body(resp.status, data, client_key)
         return Response(body, status=resp.status, mimetype="application/json")
-    ctype = resp.headers.get("Content-Type", "text/event-stream")
+    ctype = resp.headers.get("content-type", "text/event-stream")
     return Response(
         _Relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
     )

@@ -1,7 +1,7 @@
-"""An upstream response read from our HTTP/1.1 connection, behind urllib3's BaseHTTPResponse interface
-(what relay.py reads): `status`, `headers`, `data`, `read`, `read1`, `read_chunked`, `stream`,
-`release_conn`, `close`; failures mid-body raise urllib3's ReadTimeoutError or ProtocolError
-(BodyReadTimeout and BodyTooLarge, subclasses saying which limit was hit).
+"""An upstream response read from our HTTP/1.1 connection, behind a small interface of its own:
+`status`, `headers` (lower-case names), the body read whole (`body()`, within a size cap) or as it
+arrives (`chunks()`), and `close()`. A body that breaks raises BodyError (BodyReadTimeout and
+BodyTooLarge say which limit was hit).
 
 Streaming yields whatever body bytes have arrived, as soon as they arrive: several SSE events
 already in the socket buffer go out to the client in one write instead of one write each.
@@ -9,26 +9,25 @@ already in the socket buffer go out to the client in one write instead of one wr
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections.abc import Iterator
-
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
-from urllib3.response import BaseHTTPResponse
 
 from .http1 import ChunkDecoder, Closed, Connection, Head, ProtocolViolation
 from .pool import Pool
 
 
-class BodyReadTimeout(ReadTimeoutError):
+class BodyError(Exception):
+    """The upstream's body could not be read to its end."""
+
+
+class BodyReadTimeout(BodyError):
     """The body stalled: for longer than the gap between reads, or past the request's deadline."""
 
-    def __init__(self, url: str, by_deadline: bool) -> None:
-        super().__init__(None, url, "Read timed out.")  # type: ignore[arg-type]
+    def __init__(self, by_deadline: bool) -> None:
+        super().__init__("the upstream body timed out")
         self.by_deadline = by_deadline
 
 
-class BodyTooLarge(ProtocolError):
+class BodyTooLarge(BodyError):
     """A body read whole (not streamed) is longer than `limit` bytes."""
 
     def __init__(self, limit: int) -> None:
@@ -36,28 +35,31 @@ class BodyTooLarge(ProtocolError):
         self.limit = limit
 
 
-class UpstreamResponse(BaseHTTPResponse):
-    def __init__(self, conn: Connection, head: Head, pool: Pool, url: str, limit: int) -> None:
-        super().__init__(
-            headers=head.headers,
-            status=head.status,
-            version=head.version,
-            version_string="HTTP/1.1" if head.version == 11 else "HTTP/1.0",
-            reason=head.reason,
-            decode_content=False,
-            request_url=url,
-        )
-        self.chunked = head.framing == "chunked"
+class UpstreamResponse:
+    __slots__ = (
+        "_body",
+        "_chunks",
+        "_conn",
+        "_done",
+        "_head",
+        "_limit",
+        "_pool",
+        "_remaining",
+        "headers",
+        "status",
+    )
+
+    def __init__(self, conn: Connection, head: Head, pool: Pool, limit: int) -> None:
+        self.status = head.status
+        self.headers = head.headers
         self._conn: Connection | None = conn
         self._head = head
         self._pool = pool
-        self._chunks = ChunkDecoder() if self.chunked else None
+        self._chunks = ChunkDecoder() if head.framing == "chunked" else None
         self._remaining = head.length if head.framing == "length" else -1
         self._done = head.framing == "none"
         self._body: bytes | None = None
-        self._pending = b""  # read1(amt)'s leftover
         self._limit = limit  # of a body read whole; a streamed one is relayed, never held
-        self.length_remaining = self._remaining if self._remaining >= 0 else None
         if self._done:
             self._finish()
 
@@ -84,12 +86,9 @@ class UpstreamResponse(BaseHTTPResponse):
 
     def _next(self) -> bytes:
         """The next body bytes, waiting for the socket when none are buffered; b"" at the end."""
-        if self._pending:
-            data, self._pending = self._pending, b""
-            return data
         while not self._done:
             if self._conn is None:
-                raise ProtocolError("response body read after the connection was closed")
+                raise BodyError("response body read after the connection was closed")
             try:
                 data = self._take()
                 if data or self._done:
@@ -103,21 +102,21 @@ class UpstreamResponse(BaseHTTPResponse):
                     self._finish()
                     return b""
                 self._fail()
-                raise ProtocolError("the upstream closed the connection before the body ended") from None
+                raise BodyError("the upstream closed the connection before the body ended") from None
             except TimeoutError:
                 by_deadline = self._conn.by_deadline
                 self._fail()
-                raise BodyReadTimeout(self._request_url or "", by_deadline) from None
+                raise BodyReadTimeout(by_deadline) from None
             except (OSError, ProtocolViolation) as exc:
                 self._fail()
-                raise ProtocolError(f"reading the upstream body failed: {type(exc).__name__}") from None
+                raise BodyError(f"reading the upstream body failed: {type(exc).__name__}") from None
         return b""
 
     def _finish(self) -> None:
         """The body is complete: a keep-alive connection goes back to the pool."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            if self._head.keep_alive and not self._pending:
+            if self._head.keep_alive:
                 self._pool.release(conn)
             else:
                 conn.close()
@@ -127,17 +126,10 @@ class UpstreamResponse(BaseHTTPResponse):
         if conn is not None:
             conn.close()
 
-    @property
-    def data(self) -> bytes:
-        if self._body is None:
-            self._body = self.read()
-        return self._body
-
-    def read(
-        self, amt: int | None = None, decode_content: bool | None = None, cache_content: bool = False
-    ) -> bytes:
-        if amt is not None:
-            return self.read1(amt)
+    def body(self) -> bytes:
+        """The whole body (read once, then kept); BodyTooLarge past the cap, BodyError."""
+        if self._body is not None:
+            return self._body
         limit = self._limit
         if self._remaining > limit:  # said up front: not a byte of it is read
             self.close()
@@ -149,57 +141,17 @@ class UpstreamResponse(BaseHTTPResponse):
                 self.close()
                 raise BodyTooLarge(limit)
             parts.append(chunk)
-        return b"".join(parts)
+        self._body = b"".join(parts)
+        return self._body
 
-    def read1(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
-        data = self._next()
-        if amt is not None and len(data) > amt:
-            data, self._pending = data[:amt], data[amt:]
-        return data
-
-    def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
-        while chunk := self.read1(amt):
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives, without a size cap (it is relayed, never held); BodyError."""
+        while chunk := self._next():
             yield chunk
 
-    def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
-        yield from self.read_chunked(amt)
-
-    # -- the connection ----------------------------------------------------------------------
-    def release_conn(self) -> None:
-        """After the body was read, the connection is already back in the pool; before, it is
-        closed (its unread rest would corrupt the next response)."""
-        if not self._done:
-            self._fail()
-
-    def drain_conn(self) -> None:
-        with contextlib.suppress(ProtocolError, ReadTimeoutError):
-            self.read()
-
     def close(self) -> None:
+        """Done with the response: a body read to its end already put the connection back in
+        the pool; an unfinished one closes it (its unread rest would corrupt the next response,
+        and the upstream sees the disconnect)."""
         self._done = True
         self._fail()
-
-    def shutdown(self) -> None:
-        conn = self._conn
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.sock.shutdown(socket.SHUT_RDWR)
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    @property
-    def url(self) -> str | None:
-        return self._request_url
-
-    @url.setter
-    def url(self, url: str | None) -> None:
-        self._request_url = url
-
-    @property
-    def connection(self) -> None:
-        return None
-
-    def readable(self) -> bool:
-        return True

@@ -1,22 +1,23 @@
 """The pooled upstream HTTP client: keep-alive connections per process (pool.py), HTTP/1.1 on each
-(http1.py), every call within a deadline, every body read whole within a size limit."""
+(http1.py), through the egress proxy if one applies (egress.py), every call within a deadline,
+every body read whole within a size limit."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
-
 from ..errors import UpstreamError, UpstreamTimeout
 from ..metrics.registry import UPSTREAM_LATENCY
 from .address import AddressPolicy, Refused
-from .http1 import Closed, Origin, ProtocolViolation, encode_request, read_head
+from .egress import Egress
+from .http1 import Closed, Origin, ProtocolViolation, TunnelFailed, encode_request, read_head
 from .pool import Pool
-from .response import BodyTooLarge, UpstreamResponse
+from .response import BodyError, BodyReadTimeout, BodyTooLarge, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +54,23 @@ class UpstreamClient:
     def __init__(
         self,
         maxsize: int = 512,
-        ssl_context=None,
+        ssl_context: ssl.SSLContext | None = None,
         max_body: int = MAX_BODY,
         policy: AddressPolicy | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self.pool = Pool(maxsize=maxsize, ssl_context=ssl_context)
         self.max_body = max_body
         self.policy = policy or AddressPolicy()  # by default a client may choose public hosts only
+        self.egress = egress or Egress()  # by default no proxy
         self._urls: OrderedDict[str, tuple[Origin, str]] = OrderedDict()
 
     def _parse(self, url: str) -> tuple[Origin, str]:
         found = self._urls.get(url)
         if found is None:
-            found = self._urls[url] = _split(url)
+            origin, target = _split(url)
+            proxy = self.egress.proxy_for(origin.scheme, origin.host, origin.port)
+            found = self._urls[url] = (replace(origin, proxy=proxy) if proxy else origin), target
             if len(self._urls) > MAX_URLS:
                 self._urls.popitem(last=False)
         return found
@@ -107,12 +112,12 @@ class UpstreamClient:
         try:
             resp = self._exchange(origin, request, url, deadline, gap)
             if not stream or resp.status >= 400:
-                resp.data  # noqa: B018 - read the whole body now, within the deadline and the cap
+                resp.body()  # read the whole body now, within the deadline and the cap
         except ConnectFailed as exc:
             (_TIMEOUT if exc.timed_out else _ERROR).observe(time.perf_counter() - start)
             log.warning("upstream %s: %s", "connect timed out" if exc.timed_out else "unreachable", shown)
             raise
-        except (TimeoutError, ReadTimeoutError):  # ReadTimeoutError: while preloading the body
+        except (TimeoutError, BodyReadTimeout):  # BodyReadTimeout: while reading the body whole
             _TIMEOUT.observe(time.perf_counter() - start)
             if gap < timeout and time.monotonic() < deadline - 0.05:
                 raise UpstreamTimeout(f"The upstream did not start the stream within {gap:g} s.") from None
@@ -124,7 +129,7 @@ class UpstreamClient:
                 f"The upstream's answer is larger than the gateway accepts ({exc.limit / 1048576:g} MiB, "
                 "general_settings.max_response_size_mb)."
             ) from None
-        except (OSError, Closed, ProtocolViolation, ProtocolError) as exc:
+        except (OSError, Closed, ProtocolViolation, BodyError) as exc:
             _ERROR.observe(time.perf_counter() - start)
             log.warning("upstream failed: %s: %s", shown, type(exc).__name__)
             raise UpstreamError("The upstream connection failed before a response.") from None
@@ -145,6 +150,9 @@ class UpstreamClient:
                 conn, reused = self.pool.acquire(origin, min(left, gap, CONNECT_TIMEOUT))
             except TimeoutError:
                 raise ConnectFailed(timed_out=True) from None
+            except TunnelFailed as exc:  # said apart: the operator's proxy, not the upstream
+                log.warning("egress proxy: %s", exc)
+                raise ConnectFailed(timed_out=False) from None
             except OSError:  # refused, unreachable, DNS, TLS handshake: nothing was sent
                 raise ConnectFailed(timed_out=False) from None
             try:
@@ -161,7 +169,7 @@ class UpstreamClient:
             except BaseException:
                 conn.close()
                 raise
-            return UpstreamResponse(conn, head, self.pool, url, self.max_body)
+            return UpstreamResponse(conn, head, self.pool, self.max_body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def clear(self) -> None:

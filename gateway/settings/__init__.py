@@ -15,7 +15,7 @@ import yaml
 
 from ..durations import DurationError, parse_duration
 from . import schema
-from .deployments import ClientsideAuth, Deployment, parse_deployment
+from .deployments import ClientsideAuth, Deployment, Transport, parse_deployment, parse_transport
 from .errors import ConfigError
 from .master_key import read_master_key
 
@@ -64,6 +64,7 @@ class Settings:
     ignored: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
     migrate_on_start: bool = True
+    transport: Transport = field(default_factory=Transport)  # TLS checks and egress proxy, upstream calls
 
     @property
     def embedded(self) -> bool:
@@ -328,4 +329,5 @@ def load_settings(
         ignored=tuple(ignored),
         warnings=warnings,
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
+        transport=parse_transport(resolved.get("litellm_settings") or {}, env, source),
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .schema import LITELLM_PARAMS, LITELLM_PARAMS_IGNORED
@@ -210,4 +213,67 @@ def parse_deployment(
         input_cost_per_token=_cost(input_cost, f"{p}.input_cost_per_token", source),
         output_cost_per_token=_cost(output_cost, f"{p}.output_cost_per_token", source),
         id=str(info.get("id") or f"{model_name}#{index}"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """How upstream connections are made: certificate checks and the egress proxy (all deployments)."""
+
+    ssl_verify: bool = True
+    ca_bundle: str | None = None  # a PEM file (or a c_rehash directory) replacing the system store
+    https_proxy: str | None = field(default=None, repr=False)  # may carry user:password
+    http_proxy: str | None = field(default=None, repr=False)
+    no_proxy: str = ""
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    """An environment variable by its lower-case name first, as curl and requests read them."""
+    value = environ.get(name.lower()) or environ.get(name.upper())
+    return value.strip() if value and value.strip() else None
+
+
+def parse_transport(
+    litellm_settings: Mapping[str, Any], environ: Mapping[str, str], source: str
+) -> Transport:
+    """litellm_settings.ssl_verify (true, false or a CA bundle path; SSL_VERIFY overrides it, as in
+    LiteLLM), else SSL_CERT_FILE / REQUESTS_CA_BUNDLE; HTTPS_PROXY, HTTP_PROXY and NO_PROXY."""
+    key = "litellm_settings.ssl_verify"
+    verify: Any = litellm_settings.get("ssl_verify", True)
+    env_verify = environ.get("SSL_VERIFY")
+    if env_verify is not None and env_verify.strip():
+        key, word = "SSL_VERIFY", env_verify.strip()
+        verify = {"true": True, "false": False}.get(word.lower(), word)
+    if not isinstance(verify, bool) and not (isinstance(verify, str) and verify):
+        raise ConfigError(source, key, "must be true, false or the path of a CA bundle")
+    bundle = verify if isinstance(verify, str) else None
+    if verify is True:
+        name = next((n for n in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE") if environ.get(n, "").strip()), None)
+        if name is not None:
+            key, bundle = name, environ[name].strip()
+    if bundle is not None:
+        try:  # read now: a wrong path fails the start, not every HTTPS call
+            ssl.create_default_context(
+                **({"capath": bundle} if os.path.isdir(bundle) else {"cafile": bundle})
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(source, key, f"cannot load the CA bundle {bundle!r}: {exc}") from None
+    proxies = {}
+    for name in ("HTTPS_PROXY", "HTTP_PROXY"):
+        url = _env(environ, name)
+        if url is not None:
+            parts = urlsplit(url if "://" in url else f"http://{url}")
+            try:
+                port = parts.port
+            except ValueError:
+                port = -1
+            if parts.scheme != "http" or not parts.hostname or port == -1:
+                raise ConfigError(source, name, "must be an http:// proxy URL with a host")
+        proxies[name] = url
+    return Transport(
+        ssl_verify=verify is not False,
+        ca_bundle=bundle,
+        https_proxy=proxies["HTTPS_PROXY"],
+        http_proxy=proxies["HTTP_PROXY"],
+        no_proxy=_env(environ, "NO_PROXY") or "",
     )

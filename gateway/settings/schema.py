@@ -22,7 +22,7 @@ TOP_LEVEL_IGNORED = frozenset(
 )
 
 # litellm_settings keys the gateway implements; every other key there is reported as ignored.
-LITELLM_SETTINGS = frozenset({"require_auth_for_metrics_endpoint"})
+LITELLM_SETTINGS = frozenset({"require_auth_for_metrics_endpoint", "ssl_verify"})
 
 GENERAL = frozenset(
     {

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime
 import ssl
 import threading
 import time
 
 import pytest
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from gateway.errors import UpstreamError, UpstreamTimeout
 from gateway.proxy.http1 import ChunkDecoder, ProtocolViolation
+from gateway.proxy.response import BodyError, BodyReadTimeout
 from gateway.proxy.upstream import ConnectFailed, UpstreamClient
 from tests.support.net import Blackhole, closed_port
 from tests.support.rawhttp import Peer, RawServer
+from tests.support.tls import TestCA
 
 HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer upstream-secret"}
 BODY = b'{"model":"m","messages":[]}'
@@ -67,7 +67,11 @@ def test_request_goes_out_in_one_piece_with_host_and_length(served, client):
 
     server = served(handler)
     resp = client.send(server.url("/v1/chat/completions?api-version=1"), BODY, HEADERS, 5, stream=False)
-    assert (resp.status, resp.data, resp.headers["content-type"]) == (200, b'{"ok":true}', "application/json")
+    assert (resp.status, resp.body(), resp.headers["content-type"]) == (
+        200,
+        b'{"ok":true}',
+        "application/json",
+    )
     head, _, body = seen[0].partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     assert lines[0] == b"POST /v1/chat/completions?api-version=1 HTTP/1.1"
@@ -80,7 +84,7 @@ def test_request_goes_out_in_one_piece_with_host_and_length(served, client):
 def test_keep_alive_reuses_one_connection(served, client):
     server = served(answer(OK))
     for _ in range(5):
-        assert client.send(server.url(), BODY, HEADERS, 5, stream=False).data == b'{"ok":true}'
+        assert client.send(server.url(), BODY, HEADERS, 5, stream=False).body() == b'{"ok":true}'
     assert server.accepted == 1
 
 
@@ -90,13 +94,13 @@ def test_connection_close_and_http10_are_not_reused(served, client):
     for response in (close, http10):
         server = served(answer(response, then_close=True))
         for _ in range(3):
-            assert client.send(server.url(), BODY, HEADERS, 5, stream=False).data == b"hi"
+            assert client.send(server.url(), BODY, HEADERS, 5, stream=False).body() == b"hi"
         assert server.accepted == 3
 
 
 def test_body_delimited_by_close(served, client):
     server = served(answer(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", then_close=True))
-    assert client.send(server.url(), BODY, HEADERS, 5, stream=False).data == b"until the end"
+    assert client.send(server.url(), BODY, HEADERS, 5, stream=False).body() == b"until the end"
     assert client.pool.idle_count() == 0
 
 
@@ -104,14 +108,14 @@ def test_interim_1xx_responses_are_skipped(served, client):
     response = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n" + OK
     server = served(answer(response))
     resp = client.send(server.url(), BODY, HEADERS, 5, stream=False)
-    assert (resp.status, resp.data) == (200, b'{"ok":true}')
+    assert (resp.status, resp.body()) == (200, b'{"ok":true}')
 
 
 def test_no_body_statuses_leave_the_connection_reusable(served, client):
     server = served(answer(b"HTTP/1.1 204 No Content\r\n\r\n"))
     for _ in range(3):
         resp = client.send(server.url(), BODY, HEADERS, 5, stream=False)
-        assert (resp.status, resp.data) == (204, b"")
+        assert (resp.status, resp.body()) == (204, b"")
     assert server.accepted == 1
 
 
@@ -127,9 +131,9 @@ def test_chunked_body_with_extensions_and_trailers(served, client):
     server = served(answer(CHUNKED))
     for _ in range(2):  # and the connection stays usable after the trailer section
         resp = client.send(server.url(), BODY, HEADERS, 5, stream=True)
-        assert resp.chunked
-        assert b"".join(resp.read_chunked(decode_content=False)) == b"data: first\n\ndata: second\n\n"
-        resp.release_conn()
+        assert resp.headers["transfer-encoding"] == "chunked"
+        assert b"".join(resp.chunks()) == b"data: first\n\ndata: second\n\n"
+        resp.close()
     assert server.accepted == 1
 
 
@@ -144,7 +148,7 @@ def test_stream_yields_each_event_as_it_arrives(served, client):
 
     server = served(handler)
     resp = client.send(server.url(), BODY, HEADERS, 5, stream=True)
-    chunks = resp.read_chunked()
+    chunks = resp.chunks()
     assert next(chunks) == b"first\n"  # before the upstream sends the rest
     gate.set()
     assert list(chunks) == [b"second\n"]
@@ -197,8 +201,8 @@ def test_body_shorter_than_its_length_is_an_error_not_a_truncated_answer(served,
         answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n", then_close=True)
     )
     resp = client.send(server2.url(), BODY, HEADERS, 5, stream=True)
-    with pytest.raises(ProtocolError):
-        list(resp.read_chunked())
+    with pytest.raises(BodyError):
+        list(resp.chunks())
 
 
 def test_idle_connection_closed_by_the_upstream_is_not_used(served, client):
@@ -254,7 +258,7 @@ def test_read_timeout_before_the_head_is_504(served, client):
     assert time.monotonic() - start < 1.5
 
 
-def test_read_timeout_mid_stream_raises_urllib3s_read_timeout(served, client):
+def test_read_timeout_mid_stream_raises_a_body_read_timeout(served, client):
     def handler(peer: Peer, index: int) -> None:
         peer.read_request()
         peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n")
@@ -262,9 +266,9 @@ def test_read_timeout_mid_stream_raises_urllib3s_read_timeout(served, client):
 
     server = served(handler)
     resp = client.send(server.url(), BODY, HEADERS, 0.3, stream=True)
-    chunks = resp.read_chunked()
+    chunks = resp.chunks()
     assert next(chunks) == b"one"
-    with pytest.raises(ReadTimeoutError):
+    with pytest.raises(BodyReadTimeout):
         next(chunks)
 
 
@@ -295,49 +299,16 @@ def test_header_injection_is_refused_before_sending(served, client, headers):
 def test_unread_stream_is_closed_not_returned_to_the_pool(served, client):
     server = served(answer(CHUNKED))
     resp = client.send(server.url(), BODY, HEADERS, 5, stream=True)
-    resp.release_conn()  # the client went away before reading the body
+    resp.close()  # the client went away before reading the body
     assert client.pool.idle_count() == 0
     assert client.send(server.url(), BODY, HEADERS, 5, stream=False).status == 200
     assert server.accepted == 2
 
 
 def _tls_context_pair(tmp_path):
-    """A self-signed certificate for 127.0.0.1: the server's context and a client that trusts it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(cert_path, key_path)
-    trusting = ssl.create_default_context(cafile=str(cert_path))
-    return server_ctx, trusting
+    """A certificate for 127.0.0.1 from a test CA: the server's context and a client that trusts it."""
+    ca = TestCA(tmp_path)
+    return ca.server_context(("127.0.0.1",)), ssl.create_default_context(cafile=str(ca.ca_path))
 
 
 def test_https_verifies_the_certificate(served, tmp_path):
@@ -357,7 +328,7 @@ def test_https_verifies_the_certificate(served, tmp_path):
     good = UpstreamClient(ssl_context=trusting)
     try:
         for _ in range(2):
-            assert good.send(url, BODY, HEADERS, 5, stream=False).data == b'{"ok":true}'
+            assert good.send(url, BODY, HEADERS, 5, stream=False).body() == b'{"ok":true}'
         assert server.accepted == 1  # TLS connections are kept alive too
     finally:
         good.clear()
@@ -407,8 +378,8 @@ def test_pool_keeps_at_most_maxsize_idle_connections_per_origin(served):
         first = client.send(server.url(), BODY, HEADERS, 5, stream=True)
         second = client.send(server.url(), BODY, HEADERS, 5, stream=True)  # the first is busy
         for resp in (first, second):
-            assert list(resp.read_chunked())
-            resp.release_conn()
+            assert list(resp.chunks())
+            resp.close()
         assert server.accepted == 2
         assert client.pool.idle_count() == 1
     finally:

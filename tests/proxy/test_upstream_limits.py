@@ -122,7 +122,7 @@ def test_a_stream_longer_than_the_cap_is_relayed_whole(served, client):
 
     server = served(handler)
     resp = client.send(server.url(), BODY, HEADERS, 10, stream=True)
-    assert b"".join(resp.read_chunked()) == EVENT * n
+    assert b"".join(resp.chunks()) == EVENT * n
 
 
 def sse_app(make_app, server: RawServer, **general):
@@ -240,7 +240,7 @@ def test_stream_timeout_bounds_each_gap_and_timeout_the_whole_stream(served, cli
         time.sleep(3)
 
     resp = client.send(served(stalls).url(), BODY, HEADERS, 10, stream=True, stream_timeout=0.3)
-    chunks = resp.read_chunked()
+    chunks = resp.chunks()
     assert next(chunks) == EVENT
     start = time.monotonic()
     with pytest.raises(BodyReadTimeout) as gap:
@@ -257,7 +257,7 @@ def test_stream_timeout_bounds_each_gap_and_timeout_the_whole_stream(served, cli
     start = time.monotonic()
     resp = client.send(served(drips).url(), BODY, HEADERS, 1.0, stream=True, stream_timeout=0.5)
     with pytest.raises(BodyReadTimeout) as late:
-        for _ in resp.read_chunked():
+        for _ in resp.chunks():
             pass
     assert 0.9 <= time.monotonic() - start < 1.6 and late.value.by_deadline is True
 

@@ -41,13 +41,10 @@ def backend_pid(app) -> int:
 
 
 def backend_alive(app, pid: int) -> bool:
-    with app.app_context():
-        with db.engine.connect() as conn:
-            return bool(
-                conn.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
-                ).scalar()
-            )
+    with app.app_context(), db.engine.connect() as conn:
+        return bool(
+            conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar()
+        )
 
 
 def test_a_forked_child_opens_its_own_database_connection(make_app, redis_url):

@@ -55,3 +55,45 @@ def test_a_custom_auth_file_beside_the_config_runs_once_per_start(make_app, tmp_
     path.write_text(yaml.safe_dump(raw))
     make_app(raw, CONFIG_FILE_PATH=str(path))
     assert runs.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("general", "key", "words"),
+    [
+        (
+            {"max_response_size_mb": True},
+            "general_settings.max_response_size_mb",
+            "positive number, got True",
+        ),
+        (
+            {"custom_auth_settings": {"mod": "on"}},
+            "general_settings.custom_auth_settings.mod",
+            "unknown setting",
+        ),
+        ({"custom_auth_settings": "on"}, "general_settings.custom_auth_settings", "must be a mapping"),
+        ({"litellm_jwtauth": {"lee": 1}}, "general_settings.litellm_jwtauth.lee", "unknown setting"),
+        ({"limits_on_redis_failure": "shut"}, "general_settings.limits_on_redis_failure", "open, closed"),
+    ],
+)
+def test_general_settings_model_errors_are_one_line_naming_the_dotted_key(general, key, words):
+    from gateway.settings import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(raw={"general_settings": general}, environ={})
+    assert str(info.value) == f"config error in <config>: {key}: {str(info.value).split(': ', 2)[2]}"
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_bad_database_url_is_not_echoed():
+    from gateway.settings import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(raw={"general_settings": {"database_url": 5432}}, environ={})
+    assert str(info.value).endswith("general_settings.database_url: must be a URL string")
+
+
+def test_no_general_setting_is_both_implemented_and_ignored():
+    from gateway.settings import schema
+
+    assert "user_api_key_cache_ttl" in schema.GENERAL  # the model's fields
+    assert not schema.GENERAL & schema.GENERAL_IGNORED

@@ -28,18 +28,19 @@ from . import (
     usage,
 )
 from .auth.links import build_links
-from .settings import Settings, load_settings
+from .config import ValidConfig, validate_config
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def _settings(config: Mapping[str, Any]) -> Settings:
-    if "GATEWAY_SETTINGS" in config:
-        return config["GATEWAY_SETTINGS"]
-    return load_settings(
+def _validated(config: Mapping[str, Any]) -> ValidConfig:
+    """The one check `gateway.entry --check` makes too; tests may hand in ready Settings."""
+    return validate_config(
         path=config.get("CONFIG_FILE_PATH") or os.environ.get("CONFIG_FILE_PATH") or None,
         raw=config.get("GATEWAY_CONFIG"),
         environ=config.get("GATEWAY_ENV"),
+        settings=config.get("GATEWAY_SETTINGS"),
     )
 
 
@@ -70,10 +71,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=os.path.abspath(instance_path) if instance_path else None,
         static_folder=None,  # an API serves no files: no undocumented /static route
     )
-    settings = _settings(config)
+    valid = _validated(config)
+    settings = valid.settings
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config.setdefault("BODY_TIMEOUT", valid.body_timeout)
     app.extensions["gateway.settings"] = settings
+    app.extensions["gateway.custom_auth"] = valid.custom_auth  # imported once, by the check
     if config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
         os.environ[REPORTED] = "1"
     report_ignored(settings)

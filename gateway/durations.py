@@ -7,6 +7,7 @@ from datetime import timedelta
 
 # Up to 10 digits: 100 years in seconds (3,153,600,000) must be writable as `Ns`; MAX bounds the rest.
 _DURATION = re.compile(r"([0-9]{1,10})(s|m|h|d|w|mo)")
+PATTERN = f"^{_DURATION.pattern}$"  # the same, as a JSON Schema pattern (request models)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
 MAX = timedelta(days=100 * 365)
 

@@ -8,7 +8,8 @@ import sys
 from flask import Flask
 
 from . import create_app, report_ignored
-from .settings import ConfigError, load_settings
+from .config import validate_config
+from .settings import ConfigError
 
 
 def make_app(cli: bool = False) -> Flask:
@@ -23,18 +24,11 @@ def make_app(cli: bool = False) -> Flask:
 
 
 def check_config() -> int:
-    """Validate the config the way start-up will (settings, custom auth), without a database, and
-    report it once for the whole server (gunicorn's on_starting runs this before any worker)."""
+    """Validate the config as start-up does (validate_config), without a database, and report it
+    once for the whole server (gunicorn's on_starting runs this before any worker)."""
     try:
-        settings = load_settings(path=os.environ.get("CONFIG_FILE_PATH") or None)
-        from .body import body_timeout
-
-        body_timeout(dict(os.environ))
+        settings = validate_config(path=os.environ.get("CONFIG_FILE_PATH") or None).settings
         report_ignored(settings)
-        if settings.custom_auth and settings.custom_auth_mode != "off":
-            from .auth.custom import load_custom_auth
-
-            load_custom_auth(settings)
         if settings.enable_jwt_auth:
             from .auth.jwt.settings import jwt_settings, warn_unchecked
 

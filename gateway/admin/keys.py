@@ -12,7 +12,7 @@ from flask.blueprints import BlueprintSetupState
 from ..body import read_json_object
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
-from ..keys.fields import NOT_ENFORCED, identifier, opt_str
+from ..keys.fields import NOT_ENFORCED, KeyListFilters, KeyRef, validate
 from ..keys.health import key_health
 from ..keys.secrets import to_hash
 from . import actor, bp
@@ -32,11 +32,7 @@ def _body() -> dict[str, Any]:
 
 
 def _only_key(body: dict[str, Any]) -> str:
-    extra = set(body) - {"key"}
-    if extra:
-        name = sorted(extra)[0]
-        raise BadRequest(f"Unknown field `{name}`.", param=name)
-    return identifier("key", body.get("key"))
+    return validate(body, KeyRef)["key"]
 
 
 def _int_param(name: str, default: int, low: int, high: int) -> int:
@@ -132,14 +128,16 @@ def list_keys() -> Response:
     full = request.args.get("return_full_object", "false").lower()
     if full not in ("true", "false"):
         raise BadRequest("`return_full_object` must be true or false.", param="return_full_object")
+    filters = validate(
+        {k: v for k, v in request.args.items() if k in KeyListFilters.model_fields}, KeyListFilters
+    )
     return _json(
         service.list_keys(
             page=_int_param("page", 1, 1, 1_000_000),
             size=_int_param("size", 10, 1, 100),
-            # The same checks as the fields they filter on: a NUL would reach PostgreSQL as a 500.
-            user_id=opt_str("user_id", request.args.get("user_id")),
-            team_id=opt_str("team_id", request.args.get("team_id")),
-            key_alias=opt_str("key_alias", request.args.get("key_alias")),
+            user_id=filters.get("user_id"),
+            team_id=filters.get("team_id"),
+            key_alias=filters.get("key_alias"),
             full=full == "true",
         )
     )

@@ -19,7 +19,9 @@ def build_links(app: Flask) -> list[Authenticator]:
     # Loaded first, so a bad custom_auth or JWT setting stops start-up before anything is written
     # (or a master key generated and printed).
     if settings.custom_auth and settings.custom_auth_mode != "off":
-        links.append(CustomAuthenticator(load_custom_auth(settings), settings.custom_auth_mode))
+        # Imported by validate_config in create_app: a file beside the config runs once.
+        function = app.extensions.get("gateway.custom_auth") or load_custom_auth(settings)
+        links.append(CustomAuthenticator(function, settings.custom_auth_mode))
     jwt_link = build_jwt_link(app) if settings.enable_jwt_auth else None
     schema = app.extensions.get("gateway.schema", "ok")
     if settings.master_key or schema == "ok":

@@ -1,18 +1,20 @@
-"""Checks of single `/key/*` values: strict types, and strings PostgreSQL can store (no NUL)."""
+"""The value types of `/key/*` fields: strict JSON types, strings PostgreSQL can store (no NUL).
+
+Each type's `description` is both its rule in the OpenAPI document and the reason a 400 gives
+(gateway/validation.py), so what is published is what is checked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from ..durations import DurationError, parse_duration
-from ..errors import BadRequest
+from pydantic import AfterValidator, Field, StringConstraints
 
-Check = Callable[[str, Any], Any]
+from ..durations import PATTERN, DurationError, parse_duration
+from ..validation import reason
 
-
-def fail(name: str, why: str) -> BadRequest:
-    return BadRequest(f"Invalid `{name}`: {why}.", param=name)
+MAX_TEXT = 255
+MAX_INT = 2**31 - 1  # PostgreSQL's INTEGER
 
 
 def storable(v: Any) -> bool:
@@ -27,75 +29,83 @@ def storable(v: Any) -> bool:
     return True
 
 
-def opt_str(name: str, v: Any) -> str | None:
-    if v is None:
-        return None
-    if not isinstance(v, str) or not v or len(v) > 255 or not storable(v):
-        raise fail(name, "must be a non-empty string of at most 255 characters (no NUL) or null")
-    return v
-
-
-def str_list(name: str, v: Any) -> list[str]:
-    if v is None:
-        return []
-    if not isinstance(v, list) or not all(isinstance(x, str) and x and storable(x) for x in v):
-        raise fail(name, "must be a list of non-empty strings (no NUL)")
-    return list(dict.fromkeys(v))
-
-
-def obj(name: str, v: Any) -> dict[str, Any]:
-    if v is None:
-        return {}
-    if not isinstance(v, dict):
-        raise fail(name, "must be a JSON object")
+def no_nul(v: Any) -> Any:
     if not storable(v):
-        raise fail(name, "must not contain NUL characters")
+        raise reason("must not contain NUL characters")
     return v
 
 
-def flag(name: str, v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise fail(name, "must be true or false")
-    return v
+def _unique(v: list[str] | None) -> list[str]:
+    """null is an empty list; repeats are dropped, the first order kept."""
+    return list(dict.fromkeys(v or ()))
 
 
-def opt_amount(name: str, v: Any) -> float | None:
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or v != v or v == float("inf"):
-        raise fail(name, "must be a number >= 0 or null")
-    return float(v)
+def _or_empty(v: dict[str, Any] | None) -> dict[str, Any]:
+    return {} if v is None else v
 
 
-def opt_count(name: str, v: Any) -> int | None:
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v > 2**31 - 1:
-        raise fail(name, "must be a whole number >= 0 or null")
-    return v
+def _duration(allow_zero: bool) -> AfterValidator:
+    def check(v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_duration(v, allow_zero=allow_zero)
+            except DurationError as exc:
+                raise reason(str(exc)) from None
+        return v
+
+    return AfterValidator(check)
 
 
-def opt_duration(name: str, v: Any) -> str | None:
-    if v is None:
-        return None
-    try:
-        parse_duration(v, allow_zero=name == "grace_period")
-    except DurationError as exc:
-        raise fail(name, str(exc)) from None
-    return v
-
-
-def custom_key(name: str, v: Any) -> str | None:
-    if v is None:
-        return None
-    if not isinstance(v, str) or not v.startswith("sk-") or len(v) < 16 or len(v) > 256:
-        raise fail(name, "a custom key must start with `sk-` and have 16 to 256 characters")
-    if not v.isascii() or not v.isprintable() or " " in v:
-        raise fail(name, "a custom key must be printable ASCII without spaces")
-    return v
-
-
-def identifier(name: str, v: Any) -> str:
-    if not isinstance(v, str) or not v:
-        raise fail(name, "must be a key or its hash")
-    return v
+Name = Annotated[str, StringConstraints(min_length=1), AfterValidator(no_nul)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(no_nul)]
+OptText = Annotated[
+    Text | None,
+    Field(description=f"must be a non-empty string of at most {MAX_TEXT} characters (no NUL) or null"),
+]
+Names = Annotated[
+    list[Name] | None,
+    AfterValidator(_unique),
+    Field(description="must be a list of non-empty strings (no NUL)"),
+]
+# LiteLLM's optional lists (`tags`, `guardrails`...): null stays null, as LiteLLM echoes it.
+OptNames = Annotated[
+    list[Name] | None, Field(description="must be a list of non-empty strings (no NUL) or null")
+]
+Obj = Annotated[
+    dict[str, Any] | None,
+    AfterValidator(no_nul),
+    AfterValidator(_or_empty),
+    Field(description="must be a JSON object (no NUL)"),
+]
+OptObj = Annotated[
+    dict[str, Any] | None, AfterValidator(no_nul), Field(description="must be a JSON object or null")
+]
+Flag = Annotated[bool, Field(description="must be true or false")]
+OptFlag = Annotated[bool | None, Field(description="must be true, false or null")]
+Amount = Annotated[
+    float | None, Field(ge=0, allow_inf_nan=False, description="must be a number >= 0 or null")
+]
+Count = Annotated[int | None, Field(ge=0, le=MAX_INT, description="must be a whole number >= 0 or null")]
+_RULE = "a duration such as 30d: Ns, Nm, Nh, Nd, Nw or Nmo, at most 100 years"
+Duration = Annotated[
+    Annotated[str, StringConstraints(pattern=PATTERN)] | None,
+    _duration(allow_zero=False),
+    Field(description=f"must be {_RULE}, above zero, or null"),
+]
+GraceDuration = Annotated[
+    Annotated[str, StringConstraints(pattern=PATTERN)] | None,
+    _duration(allow_zero=True),
+    Field(description=f"must be {_RULE} (0s: none), or null"),
+]
+CustomKey = Annotated[
+    Annotated[str, StringConstraints(pattern=r"^sk-[!-~]{13,253}$")] | None,
+    Field(
+        description="a custom key must start with `sk-` and have 16 to 256 printable ASCII characters, "
+        "no spaces"
+    ),
+]
+KeyId = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    Field(description="must be a key (sk-...) or its SHA-256 hash (64 hex digits)"),
+]

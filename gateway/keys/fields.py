@@ -1,115 +1,166 @@
-"""Validation of `/key/*` request fields: LiteLLM's names, strict types, unknown fields refused."""
+"""The `/key/*` request bodies as models: LiteLLM's names, strict types, unknown fields refused."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel
 
 from ..errors import BadRequest
+from ..validation import STRICT, given, parse
 from .checks import (
-    Check,
-    custom_key,
-    flag,
-    identifier,
-    obj,
-    opt_amount,
-    opt_count,
-    opt_duration,
-    opt_str,
-    str_list,
+    Amount,
+    Count,
+    CustomKey,
+    Duration,
+    Flag,
+    GraceDuration,
+    KeyId,
+    Names,
+    Obj,
+    OptFlag,
+    OptNames,
+    OptObj,
+    OptText,
 )
 from .shapes import (
-    Refused,
-    choice,
-    model_budgets,
-    model_counts,
-    object_permission,
-    opt_flag,
-    opt_names,
-    opt_obj,
-    opt_timestamp,
-    str_map,
-    vector_store_indexes,
+    KeyType,
+    LimitType,
+    ModelBudgets,
+    ModelCounts,
+    OptObjectPermission,
+    StrMap,
+    Timestamp,
+    VectorStoreIndexes,
+    refused,
 )
 
-LIMIT_TYPE = choice("guaranteed_throughput", "best_effort_throughput", "dynamic")
-KEY_TYPE = choice("llm_api", "management", "read_only", "default")
 # LiteLLM's key_type → the allowed_routes it gives the key (handle_key_type); `default`: none.
 KEY_TYPE_ROUTES = {
     "llm_api": ["llm_api_routes"],
     "management": ["management_routes"],
     "read_only": ["info_routes"],
 }
-
-SETTINGS: dict[str, Check] = {
-    "models": str_list,
-    "metadata": obj,
-    "key_alias": opt_str,
-    "duration": opt_duration,
-    "user_id": opt_str,
-    "team_id": opt_str,
-    "max_budget": opt_amount,
-    "budget_duration": opt_duration,
-    "rpm_limit": opt_count,
-    "tpm_limit": opt_count,
-    "max_parallel_requests": opt_count,
-    "allowed_routes": str_list,
-    "blocked": flag,
-    "auto_rotate": flag,
-    "rotation_interval": opt_duration,
-    # Stored and echoed, not enforced (NOT_ENFORCED below; docs/keys.md).
-    "organization_id": opt_str,
-    "soft_budget": opt_amount,
-    "model_max_budget": model_budgets,
-    "model_rpm_limit": model_counts,
-    "model_tpm_limit": model_counts,
-    "aliases": str_map,
-    "permissions": obj,
-    "config": obj,
-    "allowed_cache_controls": str_list,
-    "budget_id": opt_str,
-    "project_id": opt_str,
-    "agent_id": opt_str,
-    "tags": opt_names,
-    "guardrails": opt_names,
-    "policies": opt_names,
-    "prompts": opt_names,
-    "enforced_params": opt_names,
-    "allowed_passthrough_routes": opt_names,
-    "access_group_ids": opt_names,
-    "allowed_vector_store_indexes": vector_store_indexes,
-    "rpm_limit_type": LIMIT_TYPE,
-    "tpm_limit_type": LIMIT_TYPE,
-    "router_settings": opt_obj,
-    "object_permission": object_permission,
-    "send_invite_email": opt_flag,
-}
 # The per-key budget counter is seeded from `spend` on a key's first request and then runs in
 # Redis: a new key may start with a spend, but overwriting it later would not reach the counter.
-SPEND_LATER = Refused("`spend` can be set only by /key/generate; it then grows with metered usage.")
+SpendLater = refused("`spend` can be set only by /key/generate; it then grows with metered usage.")
+InitialSpend = Annotated[Amount, AfterValidator(lambda v: v or 0.0)]  # null: a new key starts at 0
 
 
-def initial_spend(name: str, v: Any) -> float:
-    return opt_amount(name, v) or 0.0
+class KeySettings(BaseModel):
+    """The settings every key operation may set (API.md §5)."""
+
+    model_config = STRICT
+
+    models: Names = None
+    metadata: Obj = None
+    key_alias: OptText = None
+    duration: Duration = None
+    user_id: OptText = None
+    team_id: OptText = None
+    max_budget: Amount = None
+    budget_duration: Duration = None
+    rpm_limit: Count = None
+    tpm_limit: Count = None
+    max_parallel_requests: Count = None
+    allowed_routes: Names = None
+    blocked: Flag = False
+    auto_rotate: Flag = False
+    rotation_interval: Duration = None
+    # Stored and echoed, not enforced (NOT_ENFORCED below; docs/keys.md).
+    organization_id: OptText = None
+    soft_budget: Amount = None
+    model_max_budget: ModelBudgets = None
+    model_rpm_limit: ModelCounts = None
+    model_tpm_limit: ModelCounts = None
+    aliases: StrMap = None
+    permissions: Obj = None
+    config: Obj = None
+    allowed_cache_controls: Names = None
+    budget_id: OptText = None
+    project_id: OptText = None
+    agent_id: OptText = None
+    tags: OptNames = None
+    guardrails: OptNames = None
+    policies: OptNames = None
+    prompts: OptNames = None
+    enforced_params: OptNames = None
+    allowed_passthrough_routes: OptNames = None
+    access_group_ids: OptNames = None
+    allowed_vector_store_indexes: VectorStoreIndexes = None
+    rpm_limit_type: LimitType = None
+    tpm_limit_type: LimitType = None
+    router_settings: OptObj = None
+    object_permission: OptObjectPermission = None
+    send_invite_email: OptFlag = None
 
 
-GENERATE = {**SETTINGS, "key": custom_key, "spend": initial_spend, "key_type": KEY_TYPE}
-UPDATE = {
-    **SETTINGS,
-    "key": identifier,
-    "spend": SPEND_LATER,
-    "temp_budget_increase": opt_amount,
-    "temp_budget_expiry": opt_timestamp,
-}
-REGENERATE = {
-    **SETTINGS,
-    "key": identifier,
-    "grace_period": opt_duration,
-    "new_key": custom_key,
-    "spend": SPEND_LATER,
-    "key_type": KEY_TYPE,
-    "new_master_key": Refused("the master key is set by LITELLM_MASTER_KEY or general_settings.master_key."),
-}
+class KeyGenerateRequest(KeySettings):
+    """POST /key/generate."""
+
+    key: CustomKey = None
+    spend: InitialSpend = None
+    key_type: KeyType = None
+
+
+class KeyUpdateRequest(KeySettings):
+    """POST /key/update."""
+
+    key: KeyId
+    spend: SpendLater = None
+    temp_budget_increase: Amount = None
+    temp_budget_expiry: Timestamp = None
+
+
+class KeyRegeneratePathRequest(KeySettings):
+    """POST /key/{key}/regenerate: the key is in the path."""
+
+    grace_period: GraceDuration = None
+    new_key: CustomKey = None
+    spend: SpendLater = None
+    key_type: KeyType = None
+    new_master_key: refused("the master key is set by LITELLM_MASTER_KEY or general_settings.master_key.") = (
+        None
+    )
+
+
+class KeyRegenerateRequest(KeyRegeneratePathRequest):
+    """POST /key/regenerate."""
+
+    key: KeyId
+
+
+class KeyRef(BaseModel):
+    """POST /key/block, /key/unblock."""
+
+    model_config = STRICT
+
+    key: KeyId
+
+
+class KeyListFilters(BaseModel):
+    """GET /key/list's text filters: the same checks as the fields they filter on (a NUL would
+    reach PostgreSQL as a 500)."""
+
+    model_config = STRICT
+
+    user_id: OptText = None
+    team_id: OptText = None
+    key_alias: OptText = None
+
+
+class KeyDeleteRequest(BaseModel):
+    """POST /key/delete: by keys, by aliases, or both."""
+
+    model_config = STRICT
+
+    keys: Names = None
+    key_aliases: Names = None
+
+
+KEY_BODIES: tuple[type[BaseModel], ...] = (KeyGenerateRequest, KeyUpdateRequest, KeyRegenerateRequest)
+ANY_OPERATION = frozenset(name for model in KEY_BODIES for name in model.model_fields)
 
 # Dedicated columns (per-model limits and organizations come with later issues, AUTHZ.md);
 # the other LiteLLM-only settings share one JSON column, `extra_settings`.
@@ -169,18 +220,15 @@ def merged_extra(extra: Mapping[str, Any] | None, name: str, value: Any) -> dict
     return out
 
 
-def validate(body: Mapping[str, Any], spec: Mapping[str, Check]) -> dict[str, Any]:
-    """Every field checked and normalised; the first unknown one is a 400 naming it."""
-    out: dict[str, Any] = {}
-    for name, value in body.items():
-        check = spec.get(name)
-        if check is None:
-            if name in (*GENERATE, *UPDATE, *REGENERATE):  # e.g. key_type, a generate-only field
-                raise BadRequest(f"Field `{name}` is not accepted by this operation.", param=name)
-            raise BadRequest(f"Unknown field `{name}`.", param=name)
-        value = check(name, value)
-        if not isinstance(check, Refused):
-            out[name] = value
+def validate(body: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The fields given, checked and normalised (a 400 naming the first bad one); refused
+    fields, null when they pass, are dropped."""
+    parsed = parse(model, body, elsewhere=ANY_OPERATION)
+    out = {
+        name: value
+        for name, value in given(parsed).items()
+        if model.model_fields[name].annotation is not type(None)
+    }
     key_type = out.pop("key_type", None)
     if key_type in KEY_TYPE_ROUTES:  # LiteLLM's handle_key_type: a preset of allowed_routes
         if out.get("allowed_routes"):

@@ -118,7 +118,7 @@ def successors_of(token: str) -> list[str]:
 
 
 def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
-    values = fields.validate(body, fields.GENERATE)
+    values = fields.validate(body, fields.KeyGenerateRequest)
     plaintext = values.pop("key", None) or new_key()
     refuse_taken(hash_secret(plaintext), "key")
     now = utcnow()
@@ -144,9 +144,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
 
 
 def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
-    values = fields.validate(body, fields.UPDATE)
-    if "key" not in values:
-        raise BadRequest("`key` is required.", param="key")
+    values = fields.validate(body, fields.KeyUpdateRequest)
     row = _row(values.pop("key"))
     _apply(row, values)
     row.version += 1
@@ -168,9 +166,7 @@ def set_blocked(key_or_hash: str, blocked: bool, actor: str) -> dict[str, Any]:
 
 def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     """`/key/regenerate`: a new key with the same settings; the old one works for `grace_period`."""
-    values = fields.validate(body, fields.REGENERATE)
-    if "key" not in values:
-        raise BadRequest("`key` is required.", param="key")
+    values = fields.validate(body, fields.KeyRegenerateRequest)
     key = values.pop("key")
     grace = parse_duration(values.pop("grace_period", None) or "0s", allow_zero=True)
     plan = prepare_regeneration(key, grace, values.pop("new_key", None), values)
@@ -240,11 +236,8 @@ def apply_regeneration(plan: Regeneration, actor: str) -> dict[str, Any]:
 
 
 def delete(body: dict[str, Any], actor: str) -> dict[str, Any]:
-    keys = fields.str_list("keys", body.get("keys"))
-    aliases = fields.str_list("key_aliases", body.get("key_aliases"))
-    unknown = set(body) - {"keys", "key_aliases"}
-    if unknown:
-        raise BadRequest(f"Unknown field `{sorted(unknown)[0]}`.", param=sorted(unknown)[0])
+    values = fields.validate(body, fields.KeyDeleteRequest)
+    keys, aliases = values.get("keys", []), values.get("key_aliases", [])
     if not keys and not aliases:
         raise BadRequest("Give `keys` and/or `key_aliases`.", param="keys")
     rows = [_row(k) for k in keys]

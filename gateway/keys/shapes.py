@@ -1,165 +1,138 @@
-"""Checks of LiteLLM's structured key settings: per-model budgets and limits, aliases, permissions."""
+"""LiteLLM's structured key settings as types: per-model budgets and limits, aliases, permissions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from ..errors import BadRequest
-from .checks import Check, fail, flag, obj, opt_duration, opt_str, storable, str_list
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    model_validator,
+)
 
+from ..validation import STRICT, reason, refusal
+from .checks import MAX_INT, Count, Duration, Name, OptNames, Text, no_nul
 
-def opt_names(name: str, v: Any) -> list[str] | None:
-    """LiteLLM's optional lists (`tags`, `guardrails`...): null stays null, as LiteLLM echoes it."""
-    return None if v is None else str_list(name, v)
-
-
-def opt_flag(name: str, v: Any) -> bool | None:
-    return None if v is None else flag(name, v)
-
-
-def choice(*options: str) -> Check:
-    def check(name: str, v: Any) -> str | None:
-        if v is not None and v not in options:
-            raise fail(name, "must be one of " + ", ".join(f"`{o}`" for o in options) + " or null")
-        return v
-
-    return check
-
-
-def _models_map(name: str, v: Any, what: str) -> dict[str, Any]:
-    if not isinstance(v, dict) or not all(isinstance(m, str) and m and storable(m) for m in v):
-        raise fail(name, f"must be an object of model name -> {what}")
-    return v
+MAX_AMOUNT = 1e12  # per-model amounts: LiteLLM's BudgetConfig is stored as given
+ModelName = Annotated[str, StringConstraints(min_length=1), AfterValidator(no_nul)]
+ModelAmount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+ModelCount = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 
-def _number(name: str, model: str, v: Any, whole: bool) -> None:
-    kinds = (int,) if whole else (int, float)
-    if isinstance(v, bool) or not isinstance(v, kinds) or not 0 <= v <= (2**31 - 1 if whole else 1e12):
-        raise fail(name, f"the value for `{model}` must be a {'whole ' if whole else ''}number >= 0")
+class BudgetConfig(BaseModel):
+    """LiteLLM's BudgetConfig; `max_budget` and `budget_duration` are accepted as the same."""
+
+    model_config = {
+        **STRICT,
+        "json_schema_extra": {"oneOf": [{"required": ["budget_limit"]}, {"required": ["max_budget"]}]},
+    }
+
+    budget_limit: ModelAmount = None  # not nullable: exactly one of the two is given
+    max_budget: ModelAmount = None
+    time_period: Duration = None
+    budget_duration: Duration = None
+    rpm_limit: Count = None
+    tpm_limit: Count = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> BudgetConfig:
+        if ("budget_limit" in self.model_fields_set) == ("max_budget" in self.model_fields_set):
+            raise reason("a budget needs one of `budget_limit` or `max_budget`")
+        return self
 
 
-def model_counts(name: str, v: Any) -> dict[str, int] | None:
-    """`model_rpm_limit`, `model_tpm_limit`: {"gpt-4o": 100}."""
-    if v is None:
-        return None
-    for model, n in _models_map(name, v, "whole number >= 0").items():
-        _number(name, model, n, whole=True)
-    return v
+# A number or an object: told apart by the input, so an error speaks of the one that was meant.
+ModelBudget = Annotated[
+    Annotated[ModelAmount, Tag("amount")] | Annotated[BudgetConfig, Tag("config")],
+    Discriminator(lambda v: "config" if isinstance(v, dict) else "amount"),
+]
+ModelBudgets = Annotated[
+    dict[ModelName, ModelBudget] | None,
+    AfterValidator(lambda v: {} if v is None else v),
+    Field(description="must be an object of model name -> budget (a number >= 0, or a BudgetConfig)"),
+]
+ModelCounts = Annotated[
+    dict[ModelName, ModelCount] | None,
+    Field(description="must be an object of model name -> whole number >= 0, or null"),
+]
+StrMap = Annotated[
+    dict[Name, Name] | None,
+    AfterValidator(lambda v: {} if v is None else v),
+    Field(description="must be an object of non-empty strings (no NUL)"),
+]
+LimitType = Annotated[
+    Literal["guaranteed_throughput", "best_effort_throughput", "dynamic"] | None,
+    Field(description="must be one of `guaranteed_throughput`, `best_effort_throughput`, `dynamic` or null"),
+]
+KeyType = Annotated[
+    Literal["llm_api", "management", "read_only", "default"] | None,
+    Field(description="must be one of `llm_api`, `management`, `read_only`, `default` or null"),
+]
 
 
-BUDGET_CONFIG = {"max_budget", "budget_limit", "budget_duration", "time_period", "rpm_limit", "tpm_limit"}
-
-
-def model_budgets(name: str, v: Any) -> dict[str, Any]:
-    """`model_max_budget`: {"gpt-4o": 5.0} or LiteLLM's BudgetConfig,
-    {"gpt-4o": {"budget_limit": 5.0, "time_period": "1d"}} (`max_budget`/`budget_duration` too)."""
-    if v is None:
-        return {}
-    for model, budget in _models_map(name, v, "budget").items():
-        if not isinstance(budget, dict):
-            _number(name, model, budget, whole=False)
-            continue
-        unknown = set(budget) - BUDGET_CONFIG
-        if unknown:
-            raise fail(name, f"unknown field `{sorted(unknown)[0]}` in the budget for `{model}`")
-        amounts = [k for k in ("budget_limit", "max_budget") if k in budget]
-        if len(amounts) != 1:
-            raise fail(name, f"the budget for `{model}` needs one of `budget_limit` or `max_budget`")
-        _number(name, model, budget[amounts[0]], whole=False)
-        for k in ("rpm_limit", "tpm_limit"):
-            if budget.get(k) is not None:
-                _number(name, model, budget[k], whole=True)
-        for k in ("time_period", "budget_duration"):
-            if budget.get(k) is not None:
-                opt_duration(name, budget[k])
-    return v
-
-
-def str_map(name: str, v: Any) -> dict[str, str]:
-    """`aliases`: {"alias": "model name"}."""
-    if v is None:
-        return {}
-    if not isinstance(v, dict) or not all(
-        isinstance(x, str) and x and storable(x) for kv in v.items() for x in kv
-    ):
-        raise fail(name, "must be an object of non-empty strings (no NUL)")
-    return v
-
-
-def opt_obj(name: str, v: Any) -> dict[str, Any] | None:
-    return None if v is None else obj(name, v)
-
-
-OBJECT_PERMISSION_LISTS = {
-    "mcp_servers",
-    "mcp_access_groups",
-    "mcp_toolsets",
-    "blocked_tools",
-    "vector_stores",
-    "agents",
-    "agent_access_groups",
-    "models",
-    "search_tools",
-}
-
-
-def object_permission(name: str, v: Any) -> dict[str, Any] | None:
+class ObjectPermission(BaseModel):
     """LiteLLM's LiteLLM_ObjectPermissionBase: lists of names, and `mcp_tool_permissions`."""
-    if v is None:
-        return None
-    for field, value in obj(name, v).items():
-        if field == "mcp_tool_permissions":
-            if value is None:
-                continue
-            if not isinstance(value, dict) or not all(isinstance(x, list) for x in value.values()):
-                raise fail(name, "`mcp_tool_permissions` must map server names to lists of tool names")
-            for tools in value.values():
-                str_list(name, tools)
-        elif field in OBJECT_PERMISSION_LISTS:
-            if value is not None:
-                str_list(name, value)
-        else:
-            raise fail(name, f"unknown field `{field}`")
-    return v
+
+    model_config = STRICT
+
+    mcp_servers: OptNames = None
+    mcp_access_groups: OptNames = None
+    mcp_toolsets: OptNames = None
+    blocked_tools: OptNames = None
+    vector_stores: OptNames = None
+    agents: OptNames = None
+    agent_access_groups: OptNames = None
+    models: OptNames = None
+    search_tools: OptNames = None
+    mcp_tool_permissions: dict[Name, list[Name]] | None = None
 
 
-def vector_store_indexes(name: str, v: Any) -> list[dict[str, Any]] | None:
-    """`allowed_vector_store_indexes`: [{"index_name": str, "index_permissions": ["read", "write"]}]."""
-    if v is None:
-        return None
-    ok = isinstance(v, list) and all(
-        isinstance(x, dict)
-        and set(x) == {"index_name", "index_permissions"}
-        and opt_str(name, x["index_name"]) is not None
-        and isinstance(x["index_permissions"], list)
-        and all(p in ("read", "write") for p in x["index_permissions"])
-        for x in v
-    )
-    if not ok:
-        raise fail(name, 'must be a list of {"index_name": str, "index_permissions": ["read"|"write"]}')
-    return v
+class VectorStoreIndex(BaseModel):
+    model_config = STRICT
+
+    index_name: Text
+    index_permissions: list[Literal["read", "write"]]
 
 
-def opt_timestamp(name: str, v: Any) -> str | None:
+VectorStoreIndexes = Annotated[
+    list[VectorStoreIndex] | None,
+    Field(description='must be a list of {"index_name": str, "index_permissions": ["read"|"write"]}'),
+]
+OptObjectPermission = Annotated[
+    ObjectPermission | None,
+    Field(description="must be LiteLLM's object_permission: lists of names and `mcp_tool_permissions`"),
+]
+
+
+def _iso(v: str | None) -> str | None:
     """An ISO 8601 date-time (LiteLLM's `temp_budget_expiry`), kept as given."""
-    if v is None:
-        return None
-    try:
-        if not isinstance(v, str) or len(v) > 64:
-            raise ValueError
-        datetime.fromisoformat(v)
-    except ValueError:
-        raise fail(name, "must be an ISO 8601 date-time such as 2026-12-31T00:00:00Z") from None
+    if v is not None:
+        try:
+            datetime.fromisoformat(v)
+        except ValueError:
+            raise reason("must be an ISO 8601 date-time such as 2026-12-31T00:00:00Z") from None
     return v
 
 
-class Refused:
+Timestamp = Annotated[
+    Annotated[str, StringConstraints(max_length=64), Field(json_schema_extra={"format": "date-time"})] | None,
+    AfterValidator(_iso),
+    Field(description="must be an ISO 8601 date-time such as 2026-12-31T00:00:00Z"),
+]
+
+
+def refused(why: str) -> Any:
     """A LiteLLM field this gateway refuses unless null (then dropped), with the reason in the error."""
 
-    def __init__(self, why: str) -> None:
-        self.why = why
-
-    def __call__(self, name: str, v: Any) -> None:
+    def check(v: Any, info: ValidationInfo) -> None:
         if v is not None:
-            raise BadRequest(f"Field `{name}` is not accepted here: {self.why}", param=name)
+            raise refusal(f"Field `{info.field_name}` is not accepted here: {why}")
+
+    return Annotated[None, BeforeValidator(check), Field(description=f"refused unless null: {why}")]

@@ -1,192 +1,78 @@
 """JSON Schemas (OpenAPI 3.1 / JSON Schema 2020-12) of the bodies the gateway reads and writes.
 
-Request schemas say what the gateway itself checks (API.md §5 for keys: LiteLLM's field names,
-the gateway's limits); OpenAI request fields the gateway passes through untouched are listed
-with their types but not constrained further, since the upstream is what judges them.
+Request schemas say what the gateway itself checks: the `/key/*` ones are generated from the
+pydantic models that validate them (keys/fields.py), so the two cannot disagree. OpenAI request
+fields the gateway passes through untouched are listed with their types but not constrained,
+since the upstream is what judges them. No bound is here for fuzzing's sake: the conformance
+test (tests/openapi) adds its own.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..keys.fields import GENERATE, NOT_ENFORCED, REGENERATE, UPDATE
-from ..keys.shapes import OBJECT_PERMISSION_LISTS
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
 
-MAX_TEXT = 255  # keys/fields.py opt_str
-MAX_INT = 2**31 - 1  # keys/fields.py opt_count
-DURATION = r"^[0-9]{1,6}(s|m|h|d|w|mo)$"  # gateway/durations.py
+from ..keys import fields
+from ..keys.checks import KeyId, Text
 
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
-NAMES = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 100}, "maxItems": 20}
-DURATION_S = nullable({"type": "string", "pattern": DURATION})
-COUNT = nullable({"type": "integer", "minimum": 0, "maximum": MAX_INT})
-CUSTOM_KEY = {"type": "string", "pattern": "^sk-[!-~]{13,253}$", "description": "sk- then 13-253 printable"}
-KEY_REF = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": 256,
-    "description": "a key (sk-...) or its SHA-256 hash (64 hex digits)",
-}
-
-# The schema of each `/key/*` field, by the validators' names in keys/fields.py.
-_FIELDS: dict[str, dict[str, Any]] = {
-    "models": nullable(NAMES),
-    "metadata": nullable({"type": "object", "maxProperties": 10}),
-    "key_alias": nullable(TEXT),
-    "duration": DURATION_S,
-    "user_id": nullable(TEXT),
-    "team_id": nullable(TEXT),
-    "max_budget": nullable({"type": "number", "minimum": 0, "maximum": 1e12}),
-    "budget_duration": DURATION_S,
-    "rpm_limit": COUNT,
-    "tpm_limit": COUNT,
-    "max_parallel_requests": COUNT,
-    "allowed_routes": nullable(NAMES),
-    "blocked": {"type": "boolean"},
-    "auto_rotate": {"type": "boolean"},
-    "rotation_interval": DURATION_S,
-    "grace_period": nullable({"type": "string", "pattern": DURATION}),
-    "new_key": nullable(CUSTOM_KEY),
-}
-# LiteLLM's other key settings: stored and echoed, not enforced (keys/fields.py NOT_ENFORCED).
-AMOUNT = nullable({"type": "number", "minimum": 0, "maximum": 1e12})
-PER_MODEL_COUNT = nullable(
-    {
-        "type": "object",
-        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_INT},
-        "maxProperties": 5,
-    }
+REF = "#/components/schemas/"
+# The request models the gateway validates with (keys/fields.py): their schemas are generated
+# from them, so the document publishes exactly what is checked, no more and no less.
+KEY_REQUESTS: tuple[type[BaseModel], ...] = (
+    fields.KeyGenerateRequest,
+    fields.KeyUpdateRequest,
+    fields.KeyRegenerateRequest,
+    fields.KeyRegeneratePathRequest,
+    fields.KeyRef,
+    fields.KeyDeleteRequest,
 )
-BUDGET_CONFIG = {
-    "type": "object",
-    "properties": {
-        "budget_limit": {"type": "number", "minimum": 0, "maximum": 1e12},
-        "time_period": DURATION_S,
-        "rpm_limit": COUNT,
-        "tpm_limit": COUNT,
-    },
-    "required": ["budget_limit"],
-    "additionalProperties": False,
-    "description": "LiteLLM's BudgetConfig; `max_budget` and `budget_duration` are accepted as the same",
-}
-OBJECT = nullable({"type": "object", "maxProperties": 10})
-NULLABLE_NAMES = nullable(NAMES)
-_FIELDS.update(
-    {
-        "organization_id": nullable(TEXT),
-        "project_id": nullable(TEXT),
-        "agent_id": nullable(TEXT),
-        "budget_id": nullable(TEXT),
-        "soft_budget": AMOUNT,
-        "spend": AMOUNT,
-        "model_max_budget": nullable(
-            {
-                "type": "object",
-                "additionalProperties": {
-                    "anyOf": [{"type": "number", "minimum": 0, "maximum": 1e12}, BUDGET_CONFIG]
-                },
-                "maxProperties": 5,
-            }
-        ),
-        "model_rpm_limit": PER_MODEL_COUNT,
-        "model_tpm_limit": PER_MODEL_COUNT,
-        "aliases": nullable(
-            {
-                "type": "object",
-                "additionalProperties": TEXT,
-                "propertyNames": {"minLength": 1},
-                "maxProperties": 5,
-            }
-        ),
-        "permissions": OBJECT,
-        "config": OBJECT,
-        "router_settings": OBJECT,
-        "allowed_cache_controls": nullable(NAMES),
-        "tags": NULLABLE_NAMES,
-        "guardrails": NULLABLE_NAMES,
-        "policies": NULLABLE_NAMES,
-        "prompts": NULLABLE_NAMES,
-        "enforced_params": NULLABLE_NAMES,
-        "allowed_passthrough_routes": NULLABLE_NAMES,
-        "access_group_ids": NULLABLE_NAMES,
-        "allowed_vector_store_indexes": nullable(
-            {
-                "type": "array",
-                "maxItems": 5,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "index_name": TEXT,
-                        "index_permissions": {"type": "array", "items": {"enum": ["read", "write"]}},
-                    },
-                    "required": ["index_name", "index_permissions"],
-                    "additionalProperties": False,
-                },
-            }
-        ),
-        "rpm_limit_type": nullable({"enum": ["guaranteed_throughput", "best_effort_throughput", "dynamic"]}),
-        "tpm_limit_type": nullable({"enum": ["guaranteed_throughput", "best_effort_throughput", "dynamic"]}),
-        "object_permission": nullable(
-            {
-                "type": "object",
-                "properties": {
-                    **{name: NULLABLE_NAMES for name in sorted(OBJECT_PERMISSION_LISTS)},
-                    "mcp_tool_permissions": nullable(
-                        {"type": "object", "additionalProperties": NAMES, "maxProperties": 5}
-                    ),
-                },
-                "additionalProperties": False,
-            }
-        ),
-        "send_invite_email": nullable({"type": "boolean"}),
-        "key_type": nullable({"enum": ["llm_api", "management", "read_only", "default"]}),
-        "temp_budget_increase": AMOUNT,
-        "temp_budget_expiry": nullable({"type": "string", "format": "date-time"}),
-        "new_master_key": {"type": "null", "description": "refused: the master key comes from the settings"},
-    }
-)
+NOISE = {"title", "default"}  # pydantic's, not the API's: titles repeat names, defaults are "not given"
 
 
-LIMITS = {
-    "maxProperties",
-    "maxItems",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "propertyNames",
-    "maximum",
-    "required",
-}
+def _clean(schema: Any, in_properties: bool = False) -> Any:
+    if isinstance(schema, dict):
+        return {
+            k: _clean(v, in_properties=k == "properties" and not in_properties)
+            for k, v in schema.items()
+            if in_properties or k not in NOISE
+        }
+    if isinstance(schema, list):
+        return [_clean(x) for x in schema]
+    return schema
+
+
+def generated(models: tuple[type[BaseModel], ...]) -> dict[str, dict[str, Any]]:
+    """Components from pydantic models, their nested models ($defs) as components of their own."""
+    _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF + "{model}")
+    return _clean(top["$defs"])
+
+
+def value_schema(annotation: Any) -> dict[str, Any]:
+    """The schema of one checked value, e.g. a query parameter."""
+    return _clean(TypeAdapter(annotation).json_schema(ref_template=REF + "{model}"))
+
+
+KEY_COMPONENTS = generated(KEY_REQUESTS)
+TEXT = value_schema(Text)
+KEY_REF = value_schema(KeyId)
+LIMITS = {"maxLength", "minLength", "pattern", "maximum", "required"}
 
 
 def stored(schema: Any) -> Any:
-    """A request field's schema without its bounds (set for fuzzing, or narrower than the
-    validator, as BudgetConfig's one spelling): the shape a stored value is echoed in."""
+    """A request field's schema without its bounds: the shape a stored value is echoed in."""
     if isinstance(schema, dict):
-        return {
-            k: stored(v)
-            for k, v in schema.items()
-            if k not in LIMITS and not (k == "additionalProperties" and v is False)
-        }
+        return {k: stored(v) for k, v in schema.items() if k not in LIMITS}
     if isinstance(schema, list):
         return [stored(x) for x in schema]
     return schema
 
 
-def _key_body(spec: dict[str, Any], key: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
-    props = {name: _FIELDS[name] for name in spec if name != "key"}
-    return {
-        "type": "object",
-        "properties": {"key": key, **props},
-        "required": list(required),
-        "additionalProperties": False,  # an unknown field is a 400 naming it
-    }
-
+_SETTINGS = {
+    **KEY_COMPONENTS["KeyGenerateRequest"]["properties"],
+    **KEY_COMPONENTS["KeyUpdateRequest"]["properties"],
+}
 
 KEY_VIEW = {
     "type": "object",
@@ -214,13 +100,13 @@ KEY_VIEW = {
         "created_at": {"type": ["string", "null"]},
         "updated_at": {"type": ["string", "null"]},
         "created_by": {"type": ["string", "null"]},
-        **{name: stored(_FIELDS[name]) for name in NOT_ENFORCED},
+        **{name: stored(_SETTINGS[name]) for name in fields.NOT_ENFORCED},
         "token_id": {"type": "string"},
         "litellm_budget_table": {"type": "null"},
-        "not_enforced": {"type": "array", "items": {"enum": list(NOT_ENFORCED)}},
+        "not_enforced": {"type": "array", "items": {"enum": list(fields.NOT_ENFORCED)}},
         "status": {"enum": ["active", "expired", "blocked"]},
     },
-    "required": ["token", "key_name", "models", "status", "not_enforced", *NOT_ENFORCED],
+    "required": ["token", "key_name", "models", "status", "not_enforced", *fields.NOT_ENFORCED],
 }
 
 MESSAGE = {
@@ -229,40 +115,40 @@ MESSAGE = {
         "role": {"enum": ["system", "developer", "user", "assistant", "tool"]},
         "content": {
             "anyOf": [
-                {"type": "string", "maxLength": 2000},
-                {"type": "array", "maxItems": 5, "items": {"type": "object"}},
+                {"type": "string"},
+                {"type": "array", "items": {"type": "object"}},
                 {"type": "null"},
             ]
         },
-        "name": {"type": "string", "maxLength": 64},
+        "name": {"type": "string"},
     },
     "required": ["role"],
 }
 
 _OPENAI_COMMON = {
-    "model": {"type": "string", "minLength": 1, "maxLength": 100},
+    "model": {"type": "string", "minLength": 1},
     "stream": {"type": ["boolean", "null"]},
     "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
-    "user": {"type": "string", "maxLength": 100},
-    "metadata": {"type": "object", "maxProperties": 10},
+    "user": {"type": "string"},
+    "metadata": {"type": "object"},
     # Client-side credentials (API.md §8): refused unless the deployment allows them.
-    "api_key": {"type": "string", "maxLength": 200},
-    "api_base": {"type": "string", "maxLength": 200},
-    "api_version": {"type": "string", "maxLength": 64},
+    "api_key": {"type": "string"},
+    "api_base": {"type": "string"},
+    "api_version": {"type": "string"},
 }
 
 CHAT_REQUEST = {
     "type": "object",
     "properties": {
         **_OPENAI_COMMON,
-        "messages": {"type": "array", "items": MESSAGE, "maxItems": 10},
+        "messages": {"type": "array", "items": MESSAGE},
         "temperature": {"type": "number"},
         "top_p": {"type": "number"},
         "n": {"type": "integer"},
         "max_tokens": {"type": "integer"},
         "max_completion_tokens": {"type": "integer"},
         "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "tools": {"type": "array", "items": {"type": "object"}, "maxItems": 5},
+        "tools": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["model", "messages"],
 }
@@ -270,7 +156,7 @@ COMPLETION_REQUEST = {
     "type": "object",
     "properties": {
         **_OPENAI_COMMON,
-        "prompt": {"anyOf": [{"type": "string", "maxLength": 2000}, {"type": "array", "maxItems": 5}]},
+        "prompt": {"anyOf": [{"type": "string"}, {"type": "array"}]},
         "max_tokens": {"type": "integer"},
         "temperature": {"type": "number"},
     },
@@ -282,8 +168,8 @@ EMBEDDING_REQUEST = {
         **{k: v for k, v in _OPENAI_COMMON.items() if k not in ("stream", "stream_options")},
         "input": {
             "anyOf": [
-                {"type": "string", "maxLength": 2000},
-                {"type": "array", "maxItems": 5, "items": {"type": "string", "maxLength": 200}},
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}},
             ]
         },
         "encoding_format": {"enum": ["float", "base64"]},
@@ -350,28 +236,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         "required": ["key"],
     },
-    "KeyGenerateRequest": _key_body(GENERATE, nullable(CUSTOM_KEY), ()),
-    "KeyUpdateRequest": _key_body(UPDATE, KEY_REF, ("key",)),
-    "KeyRegenerateRequest": _key_body(REGENERATE, KEY_REF, ("key",)),
-    "KeyRegeneratePathRequest": {
-        "type": "object",
-        "properties": {name: _FIELDS[name] for name in REGENERATE if name != "key"},
-        "additionalProperties": False,
-    },
-    "KeyRef": {
-        "type": "object",
-        "properties": {"key": KEY_REF},
-        "required": ["key"],
-        "additionalProperties": False,
-    },
-    "KeyDeleteRequest": {
-        "type": "object",
-        "properties": {
-            "keys": {"type": "array", "items": KEY_REF, "maxItems": 10},
-            "key_aliases": {"type": "array", "items": TEXT, "maxItems": 10},
-        },
-        "additionalProperties": False,
-    },
+    **KEY_COMPONENTS,
     "ChatCompletionRequest": CHAT_REQUEST,
     "CompletionRequest": COMPLETION_REQUEST,
     "EmbeddingRequest": EMBEDDING_REQUEST,
@@ -382,7 +247,3 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "TranscriptionForm": TRANSCRIPTION_FORM,
     "OpenAIResponse": OPENAI_RESPONSE,
 }
-
-assert set(GENERATE) | set(UPDATE) | set(REGENERATE) <= set(_FIELDS) | {"key"}, (
-    "every /key/* field has a schema"
-)

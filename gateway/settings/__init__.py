@@ -17,6 +17,7 @@ from ..durations import DurationError, parse_duration
 from . import schema
 from .deployments import ClientsideAuth, Deployment, Transport, parse_deployment, parse_transport
 from .errors import ConfigError
+from .general import GeneralSettings, parse_general
 from .master_key import read_master_key
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
 ]
 
 _ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$")
 
 
@@ -112,13 +112,6 @@ def _read_file(path: str) -> Mapping[str, Any]:
     return raw
 
 
-def _positive(general: Mapping[str, Any], name: str, default: float, source: str) -> float:
-    value = general.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(source, f"general_settings.{name}", f"must be a positive number, got {value!r}")
-    return float(value)
-
-
 def normalize_database_url(url: str | None) -> str | None:
     """`postgres://` and `postgresql://` (Heroku's, LiteLLM's) as SQLAlchemy's psycopg 3 URL."""
     if not url:
@@ -140,26 +133,13 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
     return f"redis://{auth}{host}:{environ.get('REDIS_PORT', '6379')}/0"
 
 
-def _general(raw: Mapping[str, Any], source: str, ignored: list[str]) -> dict[str, Any]:
+def _general(raw: Mapping[str, Any], source: str, ignored: list[str]) -> GeneralSettings:
+    """`general_settings` checked by its model; LiteLLM's settings the gateway lacks are reported."""
     general = raw.get("general_settings") or {}
     if not isinstance(general, dict):
         raise ConfigError(source, "general_settings", "must be a mapping")
-    for name in general:
-        if name in schema.GENERAL_IGNORED:
-            ignored.append(f"general_settings.{name}")
-        elif name not in schema.GENERAL:
-            raise ConfigError(source, f"general_settings.{name}", "unknown setting")
-    return general
-
-
-def _jwt_auth(general: Mapping[str, Any], source: str) -> dict[str, Any]:
-    jwt_auth = general.get("litellm_jwtauth") or {}
-    if not isinstance(jwt_auth, dict):
-        raise ConfigError(source, "general_settings.litellm_jwtauth", "must be a mapping")
-    for name in jwt_auth:
-        if name not in schema.JWT_AUTH:
-            raise ConfigError(source, f"general_settings.litellm_jwtauth.{name}", "unknown setting")
-    return jwt_auth
+    ignored.extend(f"general_settings.{name}" for name in general if name in schema.GENERAL_IGNORED)
+    return parse_general({k: v for k, v in general.items() if k not in schema.GENERAL_IGNORED}, source)
 
 
 def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str | None, timedelta]:
@@ -196,33 +176,6 @@ def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
                 source, f"general_settings.job_schedule.{name}", f"must be seconds > 0, got {every!r}"
             )
     return {str(k): float(v) for k, v in schedule.items()}
-
-
-def _choice(general: Mapping[str, Any], name: str, choices: tuple[str, ...], source: str) -> str:
-    value = general.get(name, choices[0])
-    if value not in choices:
-        raise ConfigError(
-            source, f"general_settings.{name}", f"must be one of {', '.join(choices)}, got {value!r}"
-        )
-    return value
-
-
-def _custom_auth_mode(general: Mapping[str, Any], source: str) -> str:
-    settings = general.get("custom_auth_settings") or {}
-    key = "general_settings.custom_auth_settings"
-    if not isinstance(settings, dict):
-        raise ConfigError(source, key, "must be a mapping")
-    for name in settings:
-        if name != "mode":
-            raise ConfigError(source, f"{key}.{name}", "unknown setting")
-    mode = settings.get("mode", "on")
-    if mode is True:  # YAML reads a bare `on` as a boolean
-        mode = "on"
-    elif mode is False:
-        mode = "off"
-    if mode not in schema.CUSTOM_AUTH_MODES:
-        raise ConfigError(source, f"{key}.mode", f"must be one of on, auto, off, got {mode!r}")
-    return mode
 
 
 def _allowed_hosts(general: Mapping[str, Any], source: str) -> tuple[str, ...]:
@@ -276,7 +229,8 @@ def load_settings(
         raise ConfigError(source, "model_list", "must be a list")
     deployments = tuple(parse_deployment(e, i, source, env, ignored) for i, e in enumerate(model_list))
 
-    general = _general(resolved, source, ignored)
+    checked = _general(resolved, source, ignored)
+    general = resolved.get("general_settings") or {}  # for the settings checked by a function
     metrics_auth = (resolved.get("litellm_settings") or {}).get("require_auth_for_metrics_endpoint", False)
     if not isinstance(metrics_auth, bool):
         raise ConfigError(
@@ -284,18 +238,7 @@ def load_settings(
         )
     raw_general = raw.get("general_settings") if isinstance(raw.get("general_settings"), dict) else {}
     master_key, master_source, warnings = read_master_key(raw_general, general, env, source)
-    header = general.get("litellm_key_header_name")
-    if header is not None and (not isinstance(header, str) or not _HEADER_NAME.match(header)):
-        raise ConfigError(source, "general_settings.litellm_key_header_name", "must be an HTTP header name")
-    database_url = general.get("database_url") or env.get("DATABASE_URL")
-    if database_url is not None and not isinstance(database_url, str):
-        raise ConfigError(source, "general_settings.database_url", "must be a URL string")
-    enable_jwt = general.get("enable_jwt_auth", False)
-    if not isinstance(enable_jwt, bool):
-        raise ConfigError(source, "general_settings.enable_jwt_auth", "must be true or false")
-    custom_auth = general.get("custom_auth")
-    if custom_auth is not None and (not isinstance(custom_auth, str) or "." not in custom_auth):
-        raise ConfigError(source, "general_settings.custom_auth", "must be 'module.function'")
+    database_url = checked.database_url or env.get("DATABASE_URL")
     urls = tuple(u.strip() for u in env.get("JWT_PUBLIC_KEY_URL", "").split(",") if u.strip())
     webhook_url, webhook_secret, grace = _rotation(general, source)
 
@@ -307,24 +250,24 @@ def load_settings(
         master_key_source=master_source,
         database_url=normalize_database_url(database_url),
         redis_url=_redis_url(env),
-        key_header_name=header,
-        key_cache_ttl=_positive(general, "user_api_key_cache_ttl", 60.0, source),
-        max_request_bytes=int(_positive(general, "max_request_size_mb", 10.0, source) * 1024 * 1024),
-        max_response_bytes=int(_positive(general, "max_response_size_mb", 64.0, source) * 1024 * 1024),
-        enable_jwt_auth=enable_jwt,
-        jwt_auth=_jwt_auth(general, source),
+        key_header_name=checked.litellm_key_header_name,
+        key_cache_ttl=checked.user_api_key_cache_ttl,
+        max_request_bytes=int(checked.max_request_size_mb * 1024 * 1024),
+        max_response_bytes=int(checked.max_response_size_mb * 1024 * 1024),
+        enable_jwt_auth=checked.enable_jwt_auth,
+        jwt_auth=checked.litellm_jwtauth.model_dump(exclude_unset=True) if checked.litellm_jwtauth else {},
         jwt_public_key_urls=urls,
         jwt_issuer=env.get("JWT_ISSUER") or None,
         jwt_audience=env.get("JWT_AUDIENCE") or None,
-        custom_auth=custom_auth,
-        custom_auth_mode=_custom_auth_mode(general, source),
+        custom_auth=checked.custom_auth,
+        custom_auth_mode=checked.custom_auth_settings.mode if checked.custom_auth_settings else "on",
         metrics_require_auth=metrics_auth,
         key_rotation_webhook_url=webhook_url,
         key_rotation_webhook_secret=webhook_secret,
         key_rotation_grace=grace,
-        key_cache_warm_hours=_positive(general, "key_cache_warm_hours", 24.0, source),
+        key_cache_warm_hours=checked.key_cache_warm_hours,
         job_schedule=_job_schedule(general, source),
-        limits_on_redis_failure=_choice(general, "limits_on_redis_failure", ("open", "closed"), source),
+        limits_on_redis_failure=checked.limits_on_redis_failure,
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
         ignored=tuple(ignored),
         warnings=warnings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .general import GeneralSettings, JwtAuth
+
 TOP_LEVEL = frozenset({"model_list", "general_settings", "litellm_settings", "environment_variables"})
 # LiteLLM sections the gateway reads nothing from: reported once as ignored.
 TOP_LEVEL_IGNORED = frozenset(
@@ -24,27 +26,8 @@ TOP_LEVEL_IGNORED = frozenset(
 # litellm_settings keys the gateway implements; every other key there is reported as ignored.
 LITELLM_SETTINGS = frozenset({"require_auth_for_metrics_endpoint", "ssl_verify"})
 
-GENERAL = frozenset(
-    {
-        "master_key",
-        "database_url",
-        "enable_jwt_auth",
-        "litellm_jwtauth",
-        "custom_auth",
-        "custom_auth_settings",
-        "litellm_key_header_name",
-        "user_api_key_cache_ttl",
-        "max_request_size_mb",
-        "max_response_size_mb",
-        "key_rotation_webhook_url",
-        "key_rotation_webhook_secret",
-        "key_rotation_grace_period",
-        "key_cache_warm_hours",
-        "job_schedule",
-        "limits_on_redis_failure",
-        "clientside_api_base_allowed_hosts",
-    }
-)
+# general_settings keys the gateway implements: the fields of settings/general.py's model.
+GENERAL = frozenset(GeneralSettings.model_fields)
 
 # general_settings keys that LiteLLM knows and the gateway does not implement.
 GENERAL_IGNORED = frozenset(
@@ -170,21 +153,7 @@ LITELLM_PARAMS_IGNORED = frozenset(
     }
 )
 
-JWT_AUTH = frozenset(
-    {
-        "user_id_jwt_field",
-        "team_id_jwt_field",
-        "user_email_jwt_field",
-        "admin_jwt_scope",
-        "scope_jwt_field",
-        "team_allowed_routes",
-        "leeway",
-        "public_key_ttl",
-        "allowed_models",
-    }
-)
-
-CUSTOM_AUTH_MODES = ("on", "auto", "off")
+JWT_AUTH = frozenset(JwtAuth.model_fields)
 
 # The background jobs `general_settings.job_schedule` may name (gateway/jobs/registry.py runs them).
 JOB_NAMES = (

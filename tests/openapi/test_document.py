@@ -6,7 +6,7 @@ import re
 
 import schemathesis
 
-from gateway.keys.fields import GENERATE, REGENERATE, UPDATE
+from gateway.keys.fields import KeyGenerateRequest, KeyRegenerateRequest, KeyUpdateRequest
 from tests.conftest import MASTER
 from tests.keys.conftest import MODELS
 
@@ -46,11 +46,11 @@ def test_it_shows_no_configuration(make_app):
 def test_key_request_schemas_list_exactly_the_fields_the_validators_accept(make_app):
     schemas = make_app(MODELS).test_client().get("/openapi.json").get_json()["components"]["schemas"]
     for name, spec in (
-        ("KeyGenerateRequest", GENERATE),
-        ("KeyUpdateRequest", UPDATE),
-        ("KeyRegenerateRequest", REGENERATE),
+        ("KeyGenerateRequest", KeyGenerateRequest),
+        ("KeyUpdateRequest", KeyUpdateRequest),
+        ("KeyRegenerateRequest", KeyRegenerateRequest),
     ):
-        assert set(schemas[name]["properties"]) == set(spec), name
+        assert set(schemas[name]["properties"]) == set(spec.model_fields), name
         assert schemas[name]["additionalProperties"] is False
 
 
@@ -68,3 +68,45 @@ def test_a_custom_key_header_is_a_security_scheme(make_app):
     doc = make_app(config).test_client().get("/openapi.json").get_json()
     assert doc["components"]["securitySchemes"]["X-Gateway-Key"]["name"] == "X-Gateway-Key"
     assert {"X-Gateway-Key": []} in doc["security"]
+
+
+def _violations(schema: dict) -> list:
+    """Values just outside each bound the schema of a field publishes."""
+    out = []
+    for s in [schema, *schema.get("anyOf", [])]:
+        if "maximum" in s:
+            out.append(s["maximum"] + 1)
+        if "minimum" in s:
+            out.append(s["minimum"] - 1)
+        if "maxLength" in s:
+            out.append("x" * (s["maxLength"] + 1))
+        if "minLength" in s:
+            out.append("")
+        if "pattern" in s:
+            out.append("!")
+        if "maxItems" in s:
+            out.append([f"x{i}" for i in range(s["maxItems"] + 1)])
+        if "maxProperties" in s:
+            out.append({f"x{i}": 1 for i in range(s["maxProperties"] + 1)})
+        if s.get("type") == "boolean":
+            out.append(1)
+    return out
+
+
+def test_every_bound_the_document_publishes_for_a_key_field_is_enforced(make_app):
+    """Found by issue 14: the document once published fuzzing bounds the validator never
+    checked. Every published limit of /key/generate's fields is a 400 naming the field."""
+    from tests.conftest import auth
+
+    app = make_app(MODELS)
+    client = app.test_client()
+    props = client.get("/openapi.json").get_json()["components"]["schemas"]["KeyGenerateRequest"][
+        "properties"
+    ]
+    checked = 0
+    for name, schema in props.items():
+        for value in _violations(schema):
+            resp = client.post("/key/generate", json={name: value}, headers=auth())
+            assert resp.status_code == 400 and resp.json["error"]["param"] == name, (name, value)
+            checked += 1
+    assert checked >= 30

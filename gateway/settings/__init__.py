@@ -70,12 +70,6 @@ class Settings:
         """True when running on the embedded default database (SQLite)."""
         return self.database_url is None or self.database_url.startswith("sqlite")
 
-    def models(self) -> dict[str, tuple[Deployment, ...]]:
-        grouped: dict[str, list[Deployment]] = {}
-        for d in self.deployments:
-            grouped.setdefault(d.model_name, []).append(d)
-        return {name: tuple(ds) for name, ds in grouped.items()}
-
 
 def _resolve(value: Any, key: str, source: str, environ: Mapping[str, str]) -> Any:
     """Replace every `os.environ/NAME` string, anywhere in the tree, by the variable's value."""

@@ -8,7 +8,7 @@ import time
 import redis
 
 from .record import KeyRecord
-from .stats import REDIS_ERROR, Stats
+from .stats import REDIS_ERROR, REDIS_SKIPPED
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,10 @@ return 1
 
 
 class Shared:
-    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int, stats: Stats) -> None:
+    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int) -> None:
         self._r = client
         self._ttl = ttl
         self._negative_ttl = negative_ttl
-        self._stats = stats
         self._cas = client.register_script(_CAS)
         self._open_until = 0.0
 
@@ -44,7 +43,6 @@ class Shared:
         return time.monotonic() >= self._open_until
 
     def _failed(self, what: str, exc: Exception) -> None:
-        self._stats.redis_errors += 1
         REDIS_ERROR.inc()
         if self.available:  # log when the breaker opens, not for every skipped request
             log.warning(
@@ -58,7 +56,7 @@ class Shared:
     def get(self, token: str) -> tuple[bool, KeyRecord | None]:
         """(found, record): found with None is a tombstone (known unknown)."""
         if not self.available:
-            self._stats.redis_skipped += 1
+            REDIS_SKIPPED.inc()
             return False, None
         try:
             data = self._r.get(PREFIX + token)

@@ -174,15 +174,17 @@ def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str 
 
 
 def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
+    from ..jobs.registry import JOBS  # the one list of jobs; imported here, when settings load
+
     schedule = general.get("job_schedule") or {}
     if not isinstance(schedule, dict):
         raise ConfigError(source, "general_settings.job_schedule", "must map job names to seconds")
     for name, every in schedule.items():
-        if name not in schema.JOB_NAMES:
+        if name not in JOBS:
             raise ConfigError(
                 source,
                 f"general_settings.job_schedule.{name}",
-                f"unknown job (known: {', '.join(schema.JOB_NAMES)})",
+                f"unknown job (known: {', '.join(JOBS)})",
             )
         if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
             raise ConfigError(

@@ -185,15 +185,3 @@ JWT_AUTH = frozenset(
 )
 
 CUSTOM_AUTH_MODES = ("on", "auto", "off")
-
-# The background jobs `general_settings.job_schedule` may name (gateway/jobs/registry.py runs them).
-JOB_NAMES = (
-    "flush_usage",
-    "aggregate_usage",
-    "expire_keys",
-    "rotate_keys",
-    "warm_key_cache",
-    "refresh_jwks",
-    "reset_budgets",
-    "heartbeat",
-)

@@ -14,10 +14,13 @@ from .. import forks
 from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..models import JobRun
+from ..redis_failures import RedisFailures
 from .registry import JOBS, interval
 
 log = logging.getLogger(__name__)
 
+# Without the lock, two beats may both run a sweep: harmless, since every job is idempotent.
+_lock_failures = RedisFailures("job_lock", "running jobs unlocked (they are idempotent)")
 _local_locks: dict[str, float] = {}
 _local_guard = threading.Lock()
 
@@ -38,12 +41,12 @@ def _claim(name: str) -> bool:
     client = get_redis(current_app)
     if client is not None:
         try:
-            return bool(client.set(f"gw:job:{name}", secrets.token_hex(4), nx=True, px=int(ttl * 1000)))
+            claimed = bool(client.set(f"gw:job:{name}", secrets.token_hex(4), nx=True, px=int(ttl * 1000)))
         except redis.RedisError as exc:
-            log.warning(
-                "job lock unavailable (%s): running %s anyway (jobs are idempotent)", type(exc).__name__, name
-            )
+            _lock_failures.failed(exc, name)
             return True
+        _lock_failures.ok()
+        return claimed
     with _local_guard:
         now = time.monotonic()
         if _local_locks.get(name, 0.0) > now:

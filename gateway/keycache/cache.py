@@ -126,11 +126,11 @@ class KeyCache:
             for token in tokens:
                 self.shared.write(token, store.load(token), created=token in created)
             self.bus.publish(self._redis, tokens)
-        except (redis.RedisError, store.StoreUnavailable) as exc:
-            log.warning(
-                "key invalidation deferred (%s): will be replayed when Redis answers", type(exc).__name__
-            )
-            counters.REDIS_ERROR.inc()
+        except redis.RedisError as exc:
+            self.shared.failures.failed(exc, "invalidate (deferred: replayed when Redis answers)")
+            self.bus.defer(tokens)
+        except store.StoreUnavailable:
+            log.warning("key invalidation deferred (database unavailable): replayed when Redis answers")
             self.bus.defer(tokens)
 
     def close(self) -> None:

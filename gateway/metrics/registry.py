@@ -45,6 +45,12 @@ KEYCACHE_EVENTS = Counter(
     "Redis is considered down).",
     ["event"],
 )
+REDIS_ERRORS = Counter(
+    "gateway_redis_errors",
+    "Failed Redis calls, by component (limits, jwks, usage_queue, job_lock, job_metrics); the key "
+    "cache counts its own in gateway_keycache_errors (layer=redis). See gateway/redis_failures.py.",
+    ["component"],
+)
 # Buckets for time-to-response-head: a fast local model answers in ms, a large one in tens of s.
 UPSTREAM_LATENCY = Histogram(
     "gateway_upstream_latency_seconds",

@@ -40,7 +40,7 @@ def test_redis_stopped_mid_run_keys_keep_working_and_revocation_recovers(make_ap
     ]
     assert statuses == [200] * 60  # L1, then the database: never an error to the client
     until(lambda: not b.extensions["gateway.keycache"].bus.connected, 5, "B noticing the lost subscription")
-    redis_warnings = [r for r in caplog.records if "redis unavailable" in r.getMessage()]
+    redis_warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert 1 <= len(redis_warnings) <= 5, "a Redis outage is logged when it starts, not per request"
     assert sample(cb, "gateway_keycache_errors_total", {"layer": "redis"}) > redis_errors
 

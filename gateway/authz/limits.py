@@ -6,7 +6,6 @@ open (logged once per outage) unless `general_settings.limits_on_redis_failure: 
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Iterable
@@ -22,8 +21,6 @@ from ..settings import Deployment
 from ..usage import Meter, UsageEvent, add_finisher
 from .limits_local import LocalLimiter
 from .limits_redis import RedisLimiter
-
-log = logging.getLogger(__name__)
 
 MESSAGES = {
     "rpm": "Rate limit exceeded: this key's rpm_limit of {n} requests per minute is reached.",

@@ -9,7 +9,6 @@ the web process) the values live in this process. Recording never fails a job.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -21,8 +20,6 @@ from prometheus_client.registry import Collector
 
 from ..extensions import get_redis
 from ..redis_failures import RedisFailures
-
-log = logging.getLogger(__name__)
 
 KEY = "gw:metrics:jobs"
 OUTCOMES = ("ok", "error", "skipped")  # gateway/jobs/runner.py's words

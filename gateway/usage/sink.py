@@ -5,7 +5,6 @@ in process for the embedded default's in-process flush."""
 from __future__ import annotations
 
 import atexit
-import logging
 import threading
 import time
 from collections import deque
@@ -15,8 +14,6 @@ import redis
 from .. import forks
 from ..redis_failures import RedisFailures
 from .event import UsageEvent
-
-log = logging.getLogger(__name__)
 
 QUEUE = "gw:usage:queue"
 BATCH = 500

@@ -36,13 +36,6 @@ def authorize_model(principal: Principal, model: str) -> None:
         )
 
 
-def authorize(principal: Principal, path: str, model: str | None = None) -> None:
-    """The stage's entry: route first, then the model when the request names one."""
-    authorize_route(principal, path)
-    if model is not None:
-        authorize_model(principal, model)
-
-
 def admit(principal: Principal, raw: bytes, body: dict, meter: Meter) -> None:
     """Rate, in-flight and budget limits (429 when over); see limits.py."""
     current_app.extensions["gateway.limits"].admit(principal, raw, body, meter)

@@ -6,7 +6,6 @@ open (logged once per outage) unless `general_settings.limits_on_redis_failure: 
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Iterable
@@ -17,12 +16,11 @@ from flask import Flask
 from ..auth.principal import Limits, Principal
 from ..errors import BudgetExceeded, RateLimited, ServiceUnavailable
 from ..extensions import get_redis
+from ..redis_failures import RedisFailures
 from ..settings import Deployment
 from ..usage import Meter, UsageEvent, add_finisher
 from .limits_local import LocalLimiter
 from .limits_redis import RedisLimiter
-
-log = logging.getLogger(__name__)
 
 MESSAGES = {
     "rpm": "Rate limit exceeded: this key's rpm_limit of {n} requests per minute is reached.",
@@ -89,18 +87,13 @@ class Admission:
         client = get_redis(app)
         self.limiter: RedisLimiter | LocalLimiter = RedisLimiter(client) if client else LocalLimiter()
         settings = app.extensions["gateway.settings"]
-        self.fail_closed = settings.limits_on_redis_failure == "closed"
+        closed = settings.limits_on_redis_failure == "closed"
         self.prices = model_prices(settings.deployments)
-        self._failing_since = 0.0
-
-    def _redis_failed(self, exc: Exception) -> None:
-        if not self._failing_since:
-            log.warning(
-                "limits: Redis unavailable (%s), failing %s",
-                type(exc).__name__,
-                "closed" if self.fail_closed else "open",
-            )
-        self._failing_since = time.monotonic()
+        self.failures = RedisFailures(
+            "limits",
+            "failing closed" if closed else "failing open",
+            fail_with=_unavailable if closed else None,
+        )
 
     def admit(self, principal: Principal, raw: bytes, body: dict, meter: Meter) -> None:
         limits = principal.limits
@@ -111,11 +104,9 @@ class Admission:
         try:
             ok, which, wait, detail = self.limiter.admit(subject, limits, meter.request_id, estimate, cost)
         except redis.RedisError as exc:
-            self._redis_failed(exc)
-            if self.fail_closed:
-                raise ServiceUnavailable("Limits cannot be checked right now; try again shortly.") from None
+            self.failures.failed(exc, "admit")  # raises when failing closed
             return
-        self._failing_since = 0.0
+        self.failures.ok()
         if not ok:
             if which == "budget":
                 raise BudgetExceeded(budget_message(detail, limits.max_budget))
@@ -136,7 +127,12 @@ class Admission:
         try:
             self.limiter.settle(subject, limits, meter.request_id, admitted_at, estimate, tokens, event.cost)
         except redis.RedisError as exc:
-            self._redis_failed(exc)  # the lease expires on its own; the budget catches up at the flush
+            # Never raised here: the lease expires on its own; the budget catches up at the flush.
+            self.failures.failed(exc, "settle", skip=True)
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("Limits cannot be checked right now; try again shortly.")
 
 
 def init_app(app: Flask) -> None:

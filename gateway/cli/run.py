@@ -35,6 +35,23 @@ def bind(host: str | None, port: int | None, environ: Mapping[str, str]) -> str:
     return f"{host or default_host}:{port or default_port}"
 
 
+def gunicorn_argv(address: str, workers: int) -> list[str]:
+    """The one gunicorn command line (gevent workers via gunicorn_conf.py), for `gateway run` and
+    the tests' live gateways alike."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        CONF,
+        "--bind",
+        address,
+        "--workers",
+        str(workers),
+        "gateway.entry:make_app()",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "migrate":
@@ -68,19 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     os.environ["GATEWAY_CONFIG_REPORTED"] = "1"
-    argv_exec = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        CONF,
-        "--bind",
-        address,
-        "--workers",
-        str(workers),
-        "gateway.entry:make_app()",
-    ]
-    os.execv(sys.executable, argv_exec)  # noqa: S606 - replacing this process with gunicorn
+    os.execv(sys.executable, gunicorn_argv(address, workers))  # noqa: S606 - replacing this process with gunicorn
     return 0  # pragma: no cover
 
 

@@ -1,4 +1,8 @@
-"""The background jobs: name → what it runs and how often by default (DESIGN.md "Jobs")."""
+"""The background jobs: name → what it runs and how often by default (DESIGN.md "Jobs").
+
+The one list of jobs: settings validation (`general_settings.job_schedule`), the Celery tasks
+and beat schedule (tasks/), `flask jobs` and the embedded scheduler all derive from `JOBS`.
+Nothing here imports the stages at module level, so the settings can read it."""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
-
-from ..settings.schema import JOB_NAMES
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,6 @@ JOBS: dict[str, Job] = {
         Job("heartbeat", _heartbeat, 300),
     )
 }
-
-assert tuple(JOBS) == JOB_NAMES, "settings/schema.py JOB_NAMES must list every job"
 
 
 def interval(name: str) -> float:

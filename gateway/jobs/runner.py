@@ -1,55 +1,37 @@
-"""Running a job: at most once per interval across every beat (a Redis lock), timed, recorded."""
+"""Running a job: at most once per interval across every beat (a lease), timed, recorded."""
 
 from __future__ import annotations
 
 import logging
-import secrets
-import threading
 import time
 
 import redis
 from flask import current_app
 
-from .. import forks
+from .. import leases
 from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..models import JobRun
+from ..redis_failures import RedisFailures
 from .registry import JOBS, interval
 
 log = logging.getLogger(__name__)
 
-_local_locks: dict[str, float] = {}
-_local_guard = threading.Lock()
-
-
-def _forget_local_locks() -> None:
-    global _local_guard
-    _local_guard = threading.Lock()  # a parent thread may have held it at the fork
-    _local_locks.clear()  # the parent's claims are the parent's
-
-
-forks.on_fork(_forget_local_locks)
+# Without the lock, two beats may both run a sweep: harmless, since every job is idempotent.
+_lock_failures = RedisFailures("job_lock", "running jobs unlocked (they are idempotent)")
 
 
 def _claim(name: str) -> bool:
     """Claim this interval's run. The lock is not released: it expires just before the next
     tick, so a second beat's tick in the same interval finds it taken and skips."""
     ttl = max(interval(name) * 0.9, 0.5)
-    client = get_redis(current_app)
-    if client is not None:
-        try:
-            return bool(client.set(f"gw:job:{name}", secrets.token_hex(4), nx=True, px=int(ttl * 1000)))
-        except redis.RedisError as exc:
-            log.warning(
-                "job lock unavailable (%s): running %s anyway (jobs are idempotent)", type(exc).__name__, name
-            )
-            return True
-    with _local_guard:
-        now = time.monotonic()
-        if _local_locks.get(name, 0.0) > now:
-            return False
-        _local_locks[name] = now + ttl
+    try:
+        claimed = leases.acquire(get_redis(current_app), f"gw:job:{name}", ttl) is not None
+    except redis.RedisError as exc:
+        _lock_failures.failed(exc, name)
         return True
+    _lock_failures.ok()
+    return claimed
 
 
 def _record(name: str, started, seconds: float, outcome: str, detail: str) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import redis
 
 from .. import forks
+from . import stats as counters
 from .memory import Memory
-from .stats import Stats
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,9 @@ DEAD_AFTER = 3.0  # no pong for this long: the connection is gone even if the so
 
 
 class Bus:
-    def __init__(self, url: str, memory: Memory, stats: Stats, replay: Callable[[list[str]], None]) -> None:
+    def __init__(self, url: str, memory: Memory, replay: Callable[[list[str]], None]) -> None:
         self._url = url
         self._memory = memory
-        self._stats = stats
         self._replay = replay
         self._pending: set[str] = set()
         self._after_fork()
@@ -82,7 +81,7 @@ class Bus:
                     )
                 self.connected = False
                 self._memory.clear()
-                self._stats.resubscribes += 1
+                counters.RESUBSCRIBED.inc()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 2.0)
 
@@ -111,7 +110,7 @@ class Bus:
                     if msg["type"] == "message":
                         tokens = msg["data"].decode().split()
                         self._memory.drop(tokens)
-                        self._stats.invalidations += len(tokens)
+                        counters.INVALIDATED.inc(len(tokens))
                     elif msg["type"] == "pong":
                         last_pong = now
                 if now >= next_ping:

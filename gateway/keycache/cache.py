@@ -16,7 +16,6 @@ from .bus import Bus
 from .memory import Memory
 from .record import KeyRecord
 from .shared import Shared
-from .stats import Stats
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,13 @@ class KeyCache:
         ttl = settings.key_cache_ttl
         negative_ttl = min(NEGATIVE_TTL, ttl)
         self.app = app
-        self.stats = Stats()
         self.memory = Memory(ttl, negative_ttl)
         self._redis = get_redis(app)
         self.shared: Shared | None = None
         self.bus: Bus | None = None
         if self._redis is not None:
-            self.shared = Shared(self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)), self.stats)
-            self.bus = Bus(settings.redis_url, self.memory, self.stats, self._replay)
+            self.shared = Shared(self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)))
+            self.bus = Bus(settings.redis_url, self.memory, self._replay)
         self._flights: dict[str, _Flight] = {}
         forks.on_fork(self._after_fork)
 
@@ -60,11 +58,9 @@ class KeyCache:
             bus.ensure_started()
         record, negative, stale = self.memory.get(token, trusted=bus is None or bus.connected)
         if record is not None:
-            self.stats.l1_hits += 1
             counters.L1.inc()
             return record
         if negative:
-            self.stats.negative_hits += 1
             counters.NEGATIVE.inc()
             return None
         return self._single_flight(token, stale)
@@ -74,7 +70,7 @@ class KeyCache:
         mine = _Flight()
         flight = self._flights.setdefault(token, mine)  # atomic: exactly one caller leads
         if flight is not mine:
-            self.stats.coalesced += 1
+            counters.COALESCED.inc()
             if flight.event.wait(FLIGHT_WAIT) and flight.done:
                 if flight.error is not None:
                     raise flight.error
@@ -97,28 +93,22 @@ class KeyCache:
             found, record = self.shared.get(token)
             if found:
                 if record is None:
-                    self.stats.negative_hits += 1
                     counters.NEGATIVE.inc()
                 else:
-                    self.stats.l2_hits += 1
                     counters.L2.inc()
                 self.memory.put(token, record, epoch)
                 return record
         try:
             record = store.load(token)
         except store.StoreUnavailable:
-            self.stats.db_errors += 1
             counters.DB_ERROR.inc()
             if stale is not None:
-                self.stats.stale_served += 1
                 counters.STALE.inc()
                 return stale
             raise
         if record is None:
-            self.stats.misses += 1
             counters.MISS.inc()
         else:
-            self.stats.db_hits += 1
             counters.DB.inc()
         if self.shared is not None:
             self.shared.backfill(token, record)
@@ -136,12 +126,11 @@ class KeyCache:
             for token in tokens:
                 self.shared.write(token, store.load(token), created=token in created)
             self.bus.publish(self._redis, tokens)
-        except (redis.RedisError, store.StoreUnavailable) as exc:
-            log.warning(
-                "key invalidation deferred (%s): will be replayed when Redis answers", type(exc).__name__
-            )
-            self.stats.redis_errors += 1
-            counters.REDIS_ERROR.inc()
+        except redis.RedisError as exc:
+            self.shared.failures.failed(exc, "invalidate (deferred: replayed when Redis answers)")
+            self.bus.defer(tokens)
+        except store.StoreUnavailable:
+            log.warning("key invalidation deferred (database unavailable): replayed when Redis answers")
             self.bus.defer(tokens)
 
     def close(self) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 import redis
 
+from ..redis_failures import RedisFailures
 from .record import KeyRecord
-from .stats import REDIS_ERROR, Stats
-
-log = logging.getLogger(__name__)
+from .stats import REDIS_ERROR, REDIS_SKIPPED
 
 PREFIX = "gw:key:"
 NEGATIVE = b"-"
@@ -31,40 +29,36 @@ return 1
 
 
 class Shared:
-    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int, stats: Stats) -> None:
+    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int) -> None:
         self._r = client
         self._ttl = ttl
         self._negative_ttl = negative_ttl
-        self._stats = stats
         self._cas = client.register_script(_CAS)
         self._open_until = 0.0
+        self.failures = RedisFailures(
+            "key cache L2", f"skipped for {BREAK_SECONDS:.0f} s at a time", counter=REDIS_ERROR
+        )
 
     @property
     def available(self) -> bool:
         return time.monotonic() >= self._open_until
 
     def _failed(self, what: str, exc: Exception) -> None:
-        self._stats.redis_errors += 1
-        REDIS_ERROR.inc()
-        if self.available:  # log when the breaker opens, not for every skipped request
-            log.warning(
-                "redis unavailable (%s: %s): key cache L2 skipped for %.0f s",
-                what,
-                type(exc).__name__,
-                BREAK_SECONDS,
-            )
+        self.failures.failed(exc, what)
+        # A breaker on top of the policy: while open, requests do not wait on a dead Redis.
         self._open_until = time.monotonic() + BREAK_SECONDS
 
     def get(self, token: str) -> tuple[bool, KeyRecord | None]:
         """(found, record): found with None is a tombstone (known unknown)."""
         if not self.available:
-            self._stats.redis_skipped += 1
+            REDIS_SKIPPED.inc()
             return False, None
         try:
             data = self._r.get(PREFIX + token)
         except redis.RedisError as exc:
             self._failed("get", exc)
             return False, None
+        self.failures.ok()
         if data is None:
             return False, None
         if data == NEGATIVE:

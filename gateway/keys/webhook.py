@@ -6,21 +6,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 from typing import Any
 
 import orjson
 import requests
-
-from .. import forks
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = (3.0, 10.0)  # connect, read
+TIMEOUT = (3.0, 10.0)  # connect, read: each attempt
 ATTEMPTS = 4
-BACKOFF = 0.5  # seconds, doubled after each failed attempt
-
-_session: requests.Session | None = None
+BACKOFF = 0.5  # seconds before the first retry, doubled before each next one
+NOT_2XX = frozenset(range(300, 600))
 
 
 class DeliveryFailed(Exception):
@@ -32,41 +30,44 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _client() -> requests.Session:
-    global _session
-    if _session is None:
-        _session = requests.Session()
-    return _session
+class _Retry(Retry):
+    """urllib3 retries a first failure at once; a receiver that just failed gets BACKOFF first."""
+
+    def get_backoff_time(self) -> float:
+        return self.backoff_factor * 2 ** (len(self.history) - 1) if self.history else 0.0
 
 
-def _forget_session() -> None:
-    global _session
-    _session = None  # the parent's pooled connections are the parent's
+def _retry(attempts: int, backoff: float) -> Retry:
+    return _Retry(
+        total=attempts - 1,
+        backoff_factor=backoff,
+        status_forcelist=NOT_2XX,  # anything but a 2xx is tried again (redirects are not followed)
+        allowed_methods=None,  # POST too: the receiver must accept the same delivery twice
+        raise_on_status=False,  # the last answer is returned, and refused below
+        respect_retry_after_header=False,
+    )
 
 
-forks.on_fork(_forget_session)
-
-
-def deliver(
-    url: str, secret: str, payload: dict[str, Any], attempts: int = ATTEMPTS, backoff: float = BACKOFF
-) -> None:
-    """POST until a 2xx answer; DeliveryFailed after `attempts` tries."""
+def deliver(url: str, secret: str, payload: dict[str, Any], attempts: int | None = None) -> None:
+    """POST until a 2xx answer; DeliveryFailed after `attempts` tries (ATTEMPTS by default)."""
+    attempts = attempts or ATTEMPTS
     body = orjson.dumps(payload)
     headers = {
         "Content-Type": "application/json",
         "X-Gateway-Event": str(payload.get("event", "")),
         "X-Gateway-Signature": sign(secret, body),
     }
-    last = ""
-    for attempt in range(attempts):
+    # A session per delivery: rotations are rare, so no pool survives a fork to be shared.
+    with requests.Session() as session:
+        session.mount("http://", HTTPAdapter(max_retries=_retry(attempts, BACKOFF)))
+        session.mount("https://", HTTPAdapter(max_retries=_retry(attempts, BACKOFF)))
         try:
-            resp = _client().post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+            resp = session.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        else:
             if 200 <= resp.status_code < 300:
                 return
             last = f"HTTP {resp.status_code}"
-        except requests.RequestException as exc:
-            last = type(exc).__name__
-        if attempt + 1 < attempts:
-            time.sleep(backoff * 2**attempt)
     log.warning("key rotation webhook failed after %d attempts (%s)", attempts, last)
     raise DeliveryFailed(last)

@@ -9,7 +9,6 @@ the web process) the values live in this process. Recording never fails a job.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,8 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ..extensions import get_redis
-
-log = logging.getLogger(__name__)
+from ..redis_failures import RedisFailures
 
 KEY = "gw:metrics:jobs"
 OUTCOMES = ("ok", "error", "skipped")  # gateway/jobs/runner.py's words
@@ -49,6 +47,7 @@ class LocalJobs:
 
 
 LOCAL = LocalJobs()
+_failures = RedisFailures("job_metrics", "job runs not recorded or not reported")
 
 
 def _check(job: str, outcome: str, seconds: float) -> None:
@@ -77,7 +76,9 @@ def record_job(name: str, outcome: str, seconds: float) -> None:
         pipe.hset(KEY, prefix + "last", repr(now))
         pipe.execute()
     except redis.RedisError as exc:
-        log.warning("job metrics for %s not recorded: redis %s", name, type(exc).__name__)
+        _failures.failed(exc, f"record {name}")
+        return
+    _failures.ok()
 
 
 class JobCollector(Collector):
@@ -92,8 +93,9 @@ class JobCollector(Collector):
         try:
             raw = self._client.hgetall(KEY)
         except redis.RedisError as exc:
-            log.warning("job metrics unavailable: redis %s", type(exc).__name__)
+            _failures.failed(exc, "read")
             return {}
+        _failures.ok()
         return {k.decode(): float(v) for k, v in raw.items()}
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:

@@ -37,6 +37,20 @@ KEYCACHE_ERRORS = Counter(
     "Key-cache layers that failed and were skipped: redis or db.",
     ["layer"],
 )
+KEYCACHE_EVENTS = Counter(
+    "gateway_keycache_events",
+    "Key-cache events: invalidated (a hash dropped from L1 by an invalidation message), "
+    "resubscribed (the invalidation channel was lost and is being re-joined), coalesced (a miss "
+    "that waited for another request's read of the same hash), redis_skipped (L2 skipped while "
+    "Redis is considered down).",
+    ["event"],
+)
+REDIS_ERRORS = Counter(
+    "gateway_redis_errors",
+    "Failed Redis calls, by component (limits, jwks, usage_queue, job_lock, job_metrics); the key "
+    "cache counts its own in gateway_keycache_errors (layer=redis). See gateway/redis_failures.py.",
+    ["component"],
+)
 # Buckets for time-to-response-head: a fast local model answers in ms, a large one in tens of s.
 UPSTREAM_LATENCY = Histogram(
     "gateway_upstream_latency_seconds",

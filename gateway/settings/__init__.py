@@ -71,12 +71,6 @@ class Settings:
         """True when running on the embedded default database (SQLite)."""
         return self.database_url is None or self.database_url.startswith("sqlite")
 
-    def models(self) -> dict[str, tuple[Deployment, ...]]:
-        grouped: dict[str, list[Deployment]] = {}
-        for d in self.deployments:
-            grouped.setdefault(d.model_name, []).append(d)
-        return {name: tuple(ds) for name, ds in grouped.items()}
-
 
 def _resolve(value: Any, key: str, source: str, environ: Mapping[str, str]) -> Any:
     """Replace every `os.environ/NAME` string, anywhere in the tree, by the variable's value."""
@@ -161,15 +155,17 @@ def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str 
 
 
 def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
+    from ..jobs.registry import JOBS  # the one list of jobs; imported here, when settings load
+
     schedule = general.get("job_schedule") or {}
     if not isinstance(schedule, dict):
         raise ConfigError(source, "general_settings.job_schedule", "must map job names to seconds")
     for name, every in schedule.items():
-        if name not in schema.JOB_NAMES:
+        if name not in JOBS:
             raise ConfigError(
                 source,
                 f"general_settings.job_schedule.{name}",
-                f"unknown job (known: {', '.join(schema.JOB_NAMES)})",
+                f"unknown job (known: {', '.join(JOBS)})",
             )
         if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
             raise ConfigError(

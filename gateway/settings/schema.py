@@ -154,15 +154,3 @@ LITELLM_PARAMS_IGNORED = frozenset(
 )
 
 JWT_AUTH = frozenset(JwtAuth.model_fields)
-
-# The background jobs `general_settings.job_schedule` may name (gateway/jobs/registry.py runs them).
-JOB_NAMES = (
-    "flush_usage",
-    "aggregate_usage",
-    "expire_keys",
-    "rotate_keys",
-    "warm_key_cache",
-    "refresh_jwks",
-    "reset_budgets",
-    "heartbeat",
-)

@@ -4,7 +4,6 @@ cost added to the keys' spend (only for rows actually inserted, so a re-run adds
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .. import leases
 from ..extensions import db
 from ..models import UsageLog, VerificationToken
 from .event import UsageEvent
@@ -20,7 +20,7 @@ from .sink import QUEUE, UsageSink
 log = logging.getLogger(__name__)
 
 LOCK = "gw:usage:flushing"
-LOCK_TTL_MS = 60_000  # renewed every batch; a crashed flush frees the queue within a minute
+LOCK_TTL = 60.0  # seconds, renewed every batch; a crashed flush frees the queue within a minute
 
 
 def _row(e: UsageEvent) -> dict:
@@ -92,16 +92,15 @@ def flush(sink: UsageSink, client: redis.Redis | None, batch_size: int = 1000) -
                 sink.give_back(batch)
                 raise
         return total
-    token = secrets.token_hex(8)
-    if not client.set(LOCK, token, nx=True, px=LOCK_TTL_MS):
+    token = leases.acquire(client, LOCK, LOCK_TTL)
+    if token is None:
         return 0  # another flush is draining; two would trim each other's batches
     total = 0
     try:
         while batch := client.lrange(QUEUE, 0, batch_size - 1):
             total += store(batch)  # committed: only now may the batch leave the queue
             client.ltrim(QUEUE, len(batch), -1)
-            client.pexpire(LOCK, LOCK_TTL_MS)
+            leases.renew(client, LOCK, LOCK_TTL)
     finally:
-        if client.get(LOCK) == token.encode():
-            client.delete(LOCK)
+        leases.release(client, LOCK, token)
     return total

@@ -5,7 +5,6 @@ in process for the embedded default's in-process flush."""
 from __future__ import annotations
 
 import atexit
-import logging
 import threading
 import time
 from collections import deque
@@ -13,9 +12,8 @@ from collections import deque
 import redis
 
 from .. import forks
+from ..redis_failures import RedisFailures
 from .event import UsageEvent
-
-log = logging.getLogger(__name__)
 
 QUEUE = "gw:usage:queue"
 BATCH = 500
@@ -40,7 +38,7 @@ class UsageSink:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._started = False
-        self._failing = False
+        self.failures = RedisFailures("usage_queue", "buffering in process")
         self._thread: threading.Thread | None = None
 
     @property
@@ -101,7 +99,7 @@ class UsageSink:
             self._wake.clear()
             if not self._closed:
                 self.ship()
-            if self._failing:
+            if self.failures.failing:
                 time.sleep(1.0)
 
     def ship(self) -> None:
@@ -112,11 +110,7 @@ class UsageSink:
                 self._redis.rpush(QUEUE, *batch)
             except redis.RedisError as exc:
                 self.give_back(batch)
-                if not self._failing:
-                    log.warning("usage queue unavailable (%s): buffering in process", type(exc).__name__)
-                self._failing = True
+                self.failures.failed(exc, "rpush")
                 return
-            if self._failing:
-                log.info("usage queue reachable again")
-            self._failing = False
+            self.failures.ok()
             self.shipped += len(batch)

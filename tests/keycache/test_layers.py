@@ -8,12 +8,14 @@ import time
 from gateway import keycache
 from tests.conftest import MASTER
 from tests.keys.conftest import Admin, chat
+from tests.metrics import sample
 from tests.support.bus import wait_subscribed
 from tests.support.redis_server import QUIET
 
 # RPUSH is the usage sink's background writer shipping requests' events every 0.1 s, off the
 # request path (a request only appends its event to a buffer in memory).
 OFF_PATH = (*QUIET, "rpush")
+LOOKUPS, EVENTS = "gateway_keycache_lookups_total", "gateway_keycache_events_total"
 
 
 def test_warm_path_makes_no_database_query_and_no_redis_round_trip(capp, own_redis, statements):
@@ -47,10 +49,12 @@ def test_a_cold_process_reads_l2_not_the_database(make_app, own_redis, statement
     key = Admin(a.test_client()).generate()["key"]
     assert chat(a.test_client(), key).status_code == 200
     sql = statements(b)
-    assert chat(b.test_client(), key).status_code == 200
+    cb = b.test_client()
+    before = [sample(cb, LOOKUPS, {"result": r}) for r in ("l2", "db")]
+    assert chat(cb, key).status_code == 200
     assert sql.count == 0  # generate wrote the record to L2; B never needed the database
-    stats = b.extensions["gateway.keycache"].stats
-    assert (stats.l2_hits, stats.db_hits) == (1, 0)
+    after = [sample(cb, LOOKUPS, {"result": r}) for r in ("l2", "db")]
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 0)
 
 
 def test_thousand_requests_with_hundred_bad_keys_read_the_database_at_most_hundred_times(capp, statements):
@@ -104,18 +108,19 @@ def test_importing_a_key_clears_its_negative_entry_at_once(make_app, own_redis):
 def test_counters(capp):
     client = capp.test_client()
     key = Admin(client).generate()["key"]
-    stats = capp.extensions["gateway.keycache"].stats
     wait_subscribed(capp)
+    results = ("l1", "l2", "miss", "negative")
+    before = {r: sample(client, LOOKUPS, {"result": r}) for r in results}
+    invalidated = sample(client, EVENTS, {"event": "invalidated"})
     chat(client, key)  # L2 (written by generate)
     chat(client, key)  # L1
     chat(client, "sk-never-existed-000000000")  # database miss
     chat(client, "sk-never-existed-000000000")  # negative hit
     Admin(client).post("/key/block", {"key": key})
     deadline = time.monotonic() + 2
-    while stats.invalidations < 1 and time.monotonic() < deadline:
+    while sample(client, EVENTS, {"event": "invalidated"}) <= invalidated:
+        assert time.monotonic() < deadline, "the block's invalidation was never counted"
         time.sleep(0.01)
-    snapshot = stats.as_dict()
-    assert snapshot["l2_hits"] == 1 and snapshot["l1_hits"] == 1
-    assert snapshot["misses"] == 1 and snapshot["negative_hits"] == 1
-    assert snapshot["invalidations"] >= 1
+    after = {r: sample(client, LOOKUPS, {"result": r}) for r in results}
+    assert {r: after[r] - before[r] for r in results} == {"l1": 1, "l2": 1, "miss": 1, "negative": 1}
     assert keycache.KeyRecord  # the public record type stays exported

@@ -23,14 +23,15 @@ def settle(app, redis_url: str, timeout: float = 5.0) -> None:
     """Subscribed, and every invalidation published so far delivered: Redis delivers a channel's
     messages in order, so once a sentinel published now has arrived, all earlier ones have."""
     wait_subscribed(app, timeout)
-    stats = app.extensions["gateway.keycache"].stats
-    seen = stats.invalidations
+    # Every invalidation message, the sentinel too, bumps the L1's epoch.
+    memory = app.extensions["gateway.keycache"].memory
+    seen = memory.epoch
     client = redis.Redis.from_url(redis_url)
     try:
         client.publish(CHANNEL, "sentinel-not-a-key-hash")
     finally:
         client.close()
     deadline = time.monotonic() + timeout
-    while stats.invalidations <= seen:
+    while memory.epoch <= seen:
         assert time.monotonic() < deadline, "the sentinel invalidation never arrived"
         time.sleep(0.01)

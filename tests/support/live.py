@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gateway.cli.run import CONF
+from gateway.cli.run import gunicorn_argv
 
 from .net import free_port, wait_http
 
@@ -57,18 +56,7 @@ class LiveGateway:
     def start(self) -> LiveGateway:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                CONF,
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "gateway.entry:make_app()",
-            ],
+            gunicorn_argv(f"127.0.0.1:{self.port}", self.workers),
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

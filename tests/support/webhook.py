@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,7 +25,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         receiver = self.server.receiver
-        status = receiver.status
+        status = receiver.script.pop(0) if receiver.script else receiver.status
+        receiver.arrivals.append((time.monotonic(), self.headers.get("X-Gateway-Signature", ""), status))
         if status < 300:
             receiver.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body))
         else:
@@ -45,6 +47,8 @@ class WebhookReceiver:
         self.deliveries: list[Delivery] = []
         self.refused = 0
         self.status = 200
+        self.script: list[int] = []  # statuses for the next requests, before `status` applies again
+        self.arrivals: list[tuple[float, str, int]] = []  # (monotonic time, signature, status answered)
         self.arrived = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.receiver = self

@@ -58,7 +58,7 @@ class JwksStore:
     ) -> None:
         self.ttl = ttl
         # Kept in Redis past the TTL, so a process started while the IdP is down still gets a set.
-        self.shared = SharedCopies(redis_client, ttl + max_stale, monotonic)
+        self.shared = SharedCopies(redis_client, ttl + max_stale)
         self.fetcher = fetcher or Fetcher()
         self.refetch_interval = refetch_interval
         self.max_stale = max_stale

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from collections.abc import Callable
 
 import orjson
 import redis
 
+from ...redis_failures import RedisFailures
 from .fetch import FetchError, KeyRing, parse_jwks
 
 log = logging.getLogger(__name__)
-
-WARN_EVERY = 60.0
 
 
 def redis_key(url: str) -> str:
@@ -22,15 +19,12 @@ def redis_key(url: str) -> str:
 
 
 class SharedCopies:
-    """Redis as a cache layer: a failure is logged (once a minute at most) and skipped, never raised."""
+    """Redis as a cache layer: a failure is counted, logged when the outage starts, and skipped."""
 
-    def __init__(
-        self, client: redis.Redis | None, ttl: float, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, client: redis.Redis | None, ttl: float) -> None:
         self.client = client
         self.ttl = max(1, int(ttl))
-        self.monotonic = monotonic
-        self._warned = float("-inf")
+        self.failures = RedisFailures("jwks", "skipping the shared copy")
 
     def read(self, url: str, newer_than: float | None, now: float) -> tuple[KeyRing, float] | None:
         """The shared set and its fetch time, if there is one fetched after `newer_than`."""
@@ -39,8 +33,9 @@ class SharedCopies:
         try:
             raw = self.client.get(redis_key(url))
         except redis.RedisError as exc:
-            self._failed("read", exc)
+            self.failures.failed(exc, "read")
             return None
+        self.failures.ok()
         if raw is None:
             return None
         try:
@@ -60,10 +55,6 @@ class SharedCopies:
         try:
             self.client.set(redis_key(url), value, ex=self.ttl)
         except redis.RedisError as exc:
-            self._failed("write", exc)
-
-    def _failed(self, what: str, exc: Exception) -> None:
-        now = self.monotonic()
-        if now - self._warned >= WARN_EVERY:  # a Redis outage is one line a minute, not one a request
-            self._warned = now
-            log.warning("JWKS: Redis %s failed, skipping the shared copy: %s", what, exc)
+            self.failures.failed(exc, "write")
+            return
+        self.failures.ok()

@@ -13,25 +13,12 @@ from gateway.proxy.http1 import ChunkDecoder, ProtocolViolation
 from gateway.proxy.response import BodyError, BodyReadTimeout
 from gateway.proxy.upstream import ConnectFailed, UpstreamClient
 from tests.support.net import Blackhole, closed_port
-from tests.support.rawhttp import Peer, RawServer
+from tests.support.rawhttp import Peer
 from tests.support.tls import TestCA
 
 HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer upstream-secret"}
 BODY = b'{"model":"m","messages":[]}'
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
-
-
-@pytest.fixture
-def served():
-    servers: list[RawServer] = []
-
-    def start(handler) -> RawServer:
-        servers.append(RawServer(handler))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.close()
 
 
 @pytest.fixture

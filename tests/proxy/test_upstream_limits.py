@@ -26,19 +26,6 @@ CHUNK = b"%x\r\n%s\r\n" % (len(EVENT), EVENT)
 
 
 @pytest.fixture
-def served():
-    servers: list[RawServer] = []
-
-    def start(handler) -> RawServer:
-        servers.append(RawServer(handler))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
 def client():
     c = UpstreamClient(max_body=MIB)
     yield c

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -189,5 +188,5 @@ def body_timeout(environ: dict[str, str]) -> float:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BODY_TIMEOUT", body_timeout(dict(os.environ)))
+    # BODY_TIMEOUT is set by create_app from validate_config, which read GATEWAY_BODY_TIMEOUT once.
     app.after_request(_refuse_unread_rest)

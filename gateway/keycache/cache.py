@@ -127,7 +127,7 @@ class KeyCache:
                 self.shared.write(token, store.load(token), created=token in created)
             self.bus.publish(self._redis, tokens)
         except redis.RedisError as exc:
-            self.shared.failures.failed(exc, "invalidate (deferred: replayed when Redis answers)")
+            self.shared.failed("invalidate (deferred: replayed when Redis answers)", exc)
             self.bus.defer(tokens)
         except store.StoreUnavailable:
             log.warning("key invalidation deferred (database unavailable): replayed when Redis answers")

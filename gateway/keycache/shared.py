@@ -43,7 +43,9 @@ class Shared:
     def available(self) -> bool:
         return time.monotonic() >= self._open_until
 
-    def _failed(self, what: str, exc: Exception) -> None:
+    def failed(self, what: str, exc: Exception) -> None:
+        """A failed Redis call of the cache (here or the caller's): counted, logged on change,
+        and L2 skipped for a while."""
         self.failures.failed(exc, what)
         # A breaker on top of the policy: while open, requests do not wait on a dead Redis.
         self._open_until = time.monotonic() + BREAK_SECONDS
@@ -56,7 +58,7 @@ class Shared:
         try:
             data = self._r.get(PREFIX + token)
         except redis.RedisError as exc:
-            self._failed("get", exc)
+            self.failed("get", exc)
             return False, None
         self.failures.ok()
         if data is None:
@@ -76,7 +78,7 @@ class Shared:
             else:
                 self._r.set(PREFIX + token, record.encode(), ex=self._ttl, nx=True)
         except redis.RedisError as exc:
-            self._failed("backfill", exc)
+            self.failed("backfill", exc)
 
     def write(self, token: str, record: KeyRecord | None, created: bool) -> None:
         """After a mutation commits: the fresh record (or a tombstone) replaces what is there.

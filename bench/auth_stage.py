@@ -27,7 +27,9 @@ from werkzeug.wrappers import Request
 
 from bench.common import MASTER, machine, write_section
 from gateway import create_app
+from gateway.authz import authorize
 from gateway.extensions import db
+from gateway.stages import stages
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -48,8 +50,13 @@ def redis_commands() -> int:
 
 def measure(app, key: str, n: int, drop_l1: bool) -> tuple[float, float, float]:
     """(µs per call, SQL statements per call, Redis commands per call)."""
-    chain = app.extensions["gateway.auth"]
-    cache = app.extensions["gateway.keycache"]
+    s = stages(app)
+    cache = s.keycache
+
+    def guard(request: Request) -> None:  # what gateway/guard.py does, without Flask's `g`
+        principal = s.auth.authenticate(s.credentials.read(request.environ), request)
+        authorize(principal, request.path)
+
     request = Request(
         EnvironBuilder(
             path="/v1/chat/completions", method="POST", headers={"Authorization": f"Bearer {key}"}
@@ -60,14 +67,14 @@ def measure(app, key: str, n: int, drop_l1: bool) -> tuple[float, float, float]:
         listener = lambda *a: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         for _ in range(min(n, 1000)):  # warm up
-            chain.authenticate(request)
+            guard(request)
         statements.clear()
         r0 = redis_commands() if cache.shared else 0
         t0 = time.perf_counter()
         for _ in range(n):
             if drop_l1:
                 cache.memory.clear()
-            chain.authenticate(request)
+            guard(request)
         elapsed = time.perf_counter() - t0
         r1 = redis_commands() if cache.shared else 0
         event.remove(db.engine, "before_cursor_execute", listener)
@@ -96,7 +103,7 @@ def main() -> None:
             "key"
         ]
         with with_redis.app_context():
-            with_redis.extensions["gateway.keycache"].bus.ensure_started()
+            stages(with_redis).keycache.bus.ensure_started()
         time.sleep(0.5)  # let the subscriber connect so L1 is fully trusted
         n = args.n
         rows = [
@@ -111,7 +118,7 @@ def main() -> None:
                 *measure(no_redis, key, max(n // 50, 500), drop_l1=True),
             ),
         ]
-        with_redis.extensions["gateway.keycache"].close()
+        stages(with_redis).keycache.close()
     finally:
         for app in ("with_redis", "no_redis"):
             if app in locals():
@@ -128,8 +135,8 @@ def main() -> None:
     print(text)
     write_section(
         "Auth stage (bench/auth_stage.py)",
-        f"Machine: {machine()}.\n\nCredential read + auth chain + key cache → Principal, in process, "
-        f"{args.n:,} calls for the warm rows.\n\n{text}",
+        f"Machine: {machine()}.\n\nCredential read + auth chain + key cache → Principal + standing and "
+        f"route (the guard), in process, {args.n:,} calls for the warm rows.\n\n{text}",
     )
 
 

@@ -11,23 +11,19 @@ from flask import Flask
 
 from . import (
     admin,
-    auth,
-    authz,
     body,
     cli,
+    client,
     database,
     errors,
     extensions,
     health,
     jobs,
-    keycache,
     logs,
-    metrics,
     openapi,
-    proxy,
-    usage,
+    scrape,
+    stages,
 )
-from .auth.links import build_links
 from .config import ValidConfig, validate_config
 from .settings import Settings
 
@@ -76,8 +72,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config.setdefault("BODY_TIMEOUT", valid.body_timeout)
-    app.extensions["gateway.settings"] = settings
-    app.extensions["gateway.custom_auth"] = valid.custom_auth  # imported once, by the check
     if config.pop("QUIET_START", False):  # the flask CLI: a command is not a start
         os.environ[REPORTED] = "1"
     report_ignored(settings)
@@ -85,15 +79,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     errors.init_app(app)
     body.init_app(app)
-    extensions.init_app(app, settings)
-    metrics.init_app(app)
-    database.init_app(app)
-    keycache.init_app(app)
-    auth.init_app(app, build_links(app))
-    proxy.init_app(app)
-    usage.init_app(app)
-    authz.init_app(app)
-    admin.init_app(app)
+    extensions.init_app(app, settings)  # the database, Redis
+    schema = database.init_app(app, settings)  # migrated, or checked
+    # The request path's stages, in path order, each handed its dependencies (stages.py).
+    app.extensions["gateway"] = stages.build(app, settings, valid.custom_auth, schema)
+    client.init_app(app)  # the OpenAI endpoints: guard → intent → admit → forward under a meter
+    admin.init_app(app)  # /key/*, /model/info, /spend/logs, /usage/daily behind the same guard
+    scrape.init_app(app)  # GET /metrics, and the request counter
     health.init_app(app)
     jobs.init_app(app)
     openapi.init_app(app)

@@ -16,6 +16,7 @@ from flask import Flask
 
 from gateway import create_app
 from gateway.extensions import db
+from gateway.stages import stages
 from tests.support.live import LiveGateway
 from tests.support.upstream import FakeUpstream
 from tests.support.webhook import WebhookReceiver
@@ -137,9 +138,9 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 
     yield factory
     for app in apps:
-        app.extensions["gateway.upstream"].clear()
-        app.extensions["gateway.keycache"].close()
-        app.extensions["gateway.usage"].close()
+        stages(app).proxy.upstream.clear()
+        stages(app).keycache.close()
+        stages(app).usage.sink.close()
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].close()
         with app.app_context():

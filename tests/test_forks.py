@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from gateway import forks
 from gateway.extensions import db
-from gateway.usage.event import UsageEvent
+from gateway.stages import stages
+from gateway.values import UsageEvent
 from tests.support.bus import wait_subscribed
 
 
@@ -61,10 +62,10 @@ def test_a_forked_child_opens_its_own_database_connection(make_app, redis_url):
 
 def test_a_forked_child_starts_with_empty_caches_and_buffers(make_app, redis_url):
     app = make_app(env={"REDIS_URL": redis_url})
-    sink = app.extensions["gateway.usage"]
+    sink = stages(app).usage.sink
     sink.close()  # no writer: the event stays buffered in the parent
     sink.push(UsageEvent("req-1", 0.0, "t", None, None, "virtual_key", "m", "d", 200, 1, 1, 0.0, 1.0))
-    cache = app.extensions["gateway.keycache"]
+    cache = stages(app).keycache
     wait_subscribed(app)  # subscribing clears L1: done before filling it
     cache.memory.put("a" * 64, None, cache.memory.epoch)  # a negative entry in L1
     cache._flights["b" * 64] = object()  # a read led by a parent thread, mid-flight

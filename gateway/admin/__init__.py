@@ -3,20 +3,17 @@ auth chain and authorization as the proxy; management routes need the admin role
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, request
+from flask import Blueprint, Flask, request
 
-from ..auth import authenticate
-from ..auth.principal import Principal
-from ..authz import authorize_route
+from ..guard import guard
+from ..values import Principal
 
 bp = Blueprint("admin", __name__)
 
 
 @bp.before_request
-def _authenticate() -> None:
-    principal = authenticate(request)
-    authorize_route(principal, request.path)  # management routes: proxy_admin only
-    g.principal = principal
+def _guard() -> None:
+    guard(request)  # management routes: proxy_admin only
 
 
 def actor(principal: Principal) -> str:

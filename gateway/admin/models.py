@@ -10,6 +10,7 @@ from flask import Response, current_app, g, request
 
 from ..authz import model_allowed
 from ..settings import Deployment
+from ..stages import stages
 from . import bp
 from .query import refuse_unknown
 
@@ -43,9 +44,9 @@ def public_params(d: Deployment) -> dict[str, Any]:
 
 def visible_deployments(model: str | None = None) -> list[Deployment]:
     """The deployments of the models the caller may use (of `model` only, if given)."""
-    settings = current_app.extensions["gateway.settings"]
+    settings = stages().settings
     if model is not None:
-        current_app.extensions["gateway.router"].candidates(model)  # 400 naming an unknown model
+        stages().proxy.deployments_of(model)  # 400 naming an unknown model
     return [
         d
         for d in settings.deployments

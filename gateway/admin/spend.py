@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app, g, request
 
-from ..auth.principal import Principal
 from ..clock import as_utc
 from ..errors import BadRequest, PermissionDenied
 from ..extensions import db
 from ..keys.secrets import to_hash
 from ..models import UsageLog
+from ..values import Principal
 from . import bp
 from .query import date_param, refuse_unknown
 

@@ -17,12 +17,11 @@ from flask import Request
 from gevent import GreenletExit
 
 from ..errors import AuthError
-from ..headers import Credential
 from ..settings import ConfigError, Settings
+from ..values import Credential, Principal
 from .custom_errors import CustomAuthError, outcome
 from .custom_request import Request as CustomAuthRequest
 from .custom_result import InvalidPrincipal, to_principal
-from .principal import Principal
 
 __all__ = ["CustomAuthError", "CustomAuthenticator", "load_custom_auth"]
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from ..errors import AuthError, ExpiredKey
-from .principal import INTERNAL_USER, ROLES, Limits, Principal
+from ..values import INTERNAL_USER, ROLES, Limits, Principal
 
 # Fields a result may carry. A dict with any other key is refused, so a typo such as
 # `model` for `models` can never widen what the caller may do.
@@ -120,20 +118,16 @@ def _expires(fields: dict[str, Any]) -> float | None:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
-def _refuse_blocked_or_expired(fields: dict[str, Any]) -> None:
+def _blocked(fields: dict[str, Any]) -> bool:
     blocked = fields.get("blocked")
     if blocked is not None and not isinstance(blocked, bool):
         raise InvalidPrincipal("blocked (must be true or false)")
-    if blocked:
-        raise AuthError("Key is blocked.", reason="blocked_key")
-    expires = _expires(fields)
-    if expires is not None and time.time() >= expires:
-        raise ExpiredKey("Key has expired.")
+    return bool(blocked)
 
 
 def to_principal(result: object) -> Principal:
     """The Principal for an accepted caller (method "custom"); InvalidPrincipal if unreadable,
-    AuthError/ExpiredKey if the result itself says the key is blocked or expired."""
+    a result that says the key is blocked or expired carries it, for authz to refuse."""
     if isinstance(result, Mapping):
         fields = _fields_of_dict(result)
     elif isinstance(result, _NOT_OBJECTS):
@@ -145,7 +139,7 @@ def to_principal(result: object) -> Principal:
         metadata = {}
     elif not isinstance(metadata, Mapping):
         raise InvalidPrincipal("metadata (must be a mapping)")
-    _refuse_blocked_or_expired(fields)
+    blocked, expires = _blocked(fields), _expires(fields)
     user_id = _optional_str(fields, "user_id")
     limits = Limits(
         max_budget=_number(fields, "max_budget", integer=False),
@@ -164,4 +158,6 @@ def to_principal(result: object) -> Principal:
         allowed_routes=_strings(fields, "allowed_routes"),
         limits=limits,
         metadata=dict(metadata),
+        expires=expires,
+        blocked=blocked,
     )

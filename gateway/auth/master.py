@@ -10,10 +10,9 @@ from flask import Request
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..headers import Credential, hash_secret
 from ..models import GatewayMeta
 from ..settings import Settings
-from .principal import MASTER, Principal
+from ..values import MASTER, Credential, Principal, hash_secret
 
 META_NAME = "master_key_hash"
 

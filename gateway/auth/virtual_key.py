@@ -1,4 +1,4 @@
-"""The virtual-key link: hash → key cache → expired? blocked? → the key's Principal."""
+"""The virtual-key link: hash → key cache → the key's Principal (expired or blocked: authz refuses)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,40 @@ import time
 
 from flask import Request
 
-from .. import keycache
-from ..errors import AuthError, ExpiredKey
-from ..headers import Credential
-from .principal import Principal
+from ..keycache import KeyCache
+from ..values import INTERNAL_USER, Credential, KeyRecord, Principal
+
+
+def principal_of(record: KeyRecord, credential: Credential) -> Principal:
+    """A key acts as an internal user with the key's own models, routes and limits."""
+    return Principal(
+        method="virtual_key",
+        role=INTERNAL_USER,
+        subject=record.key_alias or record.key_name,
+        key_hash=record.token,
+        key_name=credential.masked,  # the key as presented (an old key in its grace period too)
+        user_id=record.user_id,
+        team_id=record.team_id,
+        models=record.models,
+        allowed_routes=record.allowed_routes,
+        limits=record.limits,
+        expires=record.expires,
+        blocked=record.blocked,
+    )
 
 
 class VirtualKeyAuthenticator:
     name = "virtual_key"
 
+    def __init__(self, keycache: KeyCache) -> None:
+        self.keycache = keycache
+
     def authenticate(self, credential: Credential | None, request: Request) -> Principal | None:
         if credential is None or not credential.value.startswith("sk-"):
             return None  # virtual keys always start with sk-: nothing else is worth a lookup
-        record = keycache.lookup(credential.hash)
+        record = self.keycache.lookup(credential.hash)
         if record is None:
             return None
-        now = time.time()
-        if record.grace_until is not None and now >= record.grace_until:
+        if record.grace_until is not None and time.time() >= record.grace_until:
             return None  # an old key past its grace period is simply unknown
-        if record.expires is not None and now >= record.expires:
-            raise ExpiredKey(f"Key {credential.masked} has expired.")
-        if record.blocked:
-            raise AuthError(f"Key {credential.masked} is blocked.", reason="blocked_key")
-        return record.principal
+        return principal_of(record, credential)

@@ -1,14 +1,16 @@
-"""Stage 4: authorization, the same for every auth method: route, model, then limits."""
+"""Stage 4: authorization, the same for every auth method: standing (expired, blocked), route,
+model, then limits (limits.py's Admitter, the stage's object)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import time
 
-from ..auth.principal import Principal
-from ..errors import PermissionDenied
-from ..usage import Meter
-from . import limits
+from ..errors import AuthError, ExpiredKey, PermissionDenied
+from ..values import Principal
+from .limits import Admission, Admitter
 from .routes import default_routes, is_management, route_allowed
+
+__all__ = ["Admission", "Admitter", "authorize", "authorize_model", "authorize_route", "model_allowed"]
 
 ALL_MODELS = frozenset({"*", "all-proxy-models"})
 
@@ -16,6 +18,18 @@ ALL_MODELS = frozenset({"*", "all-proxy-models"})
 def model_allowed(principal: Principal, model: str) -> bool:
     models = principal.models
     return not models or model in models or not ALL_MODELS.isdisjoint(models)
+
+
+def authorize(principal: Principal, path: str) -> None:
+    """May this principal act at all, and call `path`? 401 for an expired or blocked key, 403
+    for a route it may not call."""
+    if principal.blocked:
+        shown = f"Key {principal.key_name}" if principal.key_name else "Key"
+        raise AuthError(f"{shown} is blocked.", reason="blocked_key")
+    if principal.expires is not None and time.time() >= principal.expires:
+        shown = f"Key {principal.key_name}" if principal.key_name else "Key"
+        raise ExpiredKey(f"{shown} has expired.")
+    authorize_route(principal, path)
 
 
 def authorize_route(principal: Principal, path: str) -> None:
@@ -34,12 +48,3 @@ def authorize_model(principal: Principal, model: str) -> None:
             param="model",
             reason="model_not_allowed",
         )
-
-
-def admit(principal: Principal, raw: bytes, body: dict, meter: Meter) -> None:
-    """Rate, in-flight and budget limits (429 when over); see limits.py."""
-    current_app.extensions["gateway.limits"].admit(principal, raw, body, meter)
-
-
-def init_app(app: Flask) -> None:
-    limits.init_app(app)

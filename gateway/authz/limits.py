@@ -11,14 +11,11 @@ import time
 from collections.abc import Iterable
 
 import redis
-from flask import Flask
 
-from ..auth.principal import Limits, Principal
 from ..errors import BudgetExceeded, RateLimited, ServiceUnavailable
-from ..extensions import get_redis
 from ..redis_failures import RedisFailures
-from ..settings import Deployment
-from ..usage import Meter, UsageEvent, add_finisher
+from ..settings import Deployment, Settings
+from ..values import Limits, Principal, RequestIntent, UsageEvent
 from .limits_local import LocalLimiter
 from .limits_redis import RedisLimiter
 
@@ -27,15 +24,6 @@ MESSAGES = {
     "tpm": "Rate limit exceeded: this key's tpm_limit of {n} tokens per minute is reached.",
     "parallel": "Rate limit exceeded: this key already has its max_parallel_requests ({n}) in flight.",
 }
-
-
-def limited(limits: Limits) -> bool:
-    return not (
-        limits.rpm_limit is None
-        and limits.tpm_limit is None
-        and limits.max_parallel_requests is None
-        and limits.max_budget is None
-    )
 
 
 def _completion_cap(body: dict) -> int:
@@ -83,10 +71,46 @@ def subject_of(principal: Principal) -> str:
 
 
 class Admission:
-    def __init__(self, app: Flask) -> None:
-        client = get_redis(app)
+    """A request let in against its principal's limits: `release` it once when the request ends,
+    with what it used (the in-flight slot freed, tokens and cost corrected from the estimate)."""
+
+    __slots__ = ("_admitter", "_at", "_estimate", "_limits", "_request_id", "_subject")
+
+    def __init__(
+        self, admitter: Admitter, subject: str, limits: Limits, request_id: str, estimate: int
+    ) -> None:
+        self._admitter = admitter
+        self._subject, self._limits, self._request_id = subject, limits, request_id
+        self._estimate = estimate
+        self._at = int(time.time() * 1000)
+
+    def release(self, event: UsageEvent) -> None:
+        admitter, self._admitter = self._admitter, None
+        if admitter is not None:
+            used = event.prompt_tokens + event.completion_tokens
+            admitter.settle(
+                self._subject, self._limits, self._request_id, self._at, self._estimate, used, event.cost
+            )
+
+
+class _Unlimited:
+    """The admission of a principal without limits: nothing to release."""
+
+    __slots__ = ()
+
+    def release(self, event: UsageEvent) -> None:
+        return None
+
+
+UNLIMITED = _Unlimited()
+
+
+class Admitter:
+    """The stage's limits: rpm, tpm, in-flight and budget, held across every worker and instance
+    with Redis (per process without it)."""
+
+    def __init__(self, settings: Settings, client: redis.Redis | None) -> None:
         self.limiter: RedisLimiter | LocalLimiter = RedisLimiter(client) if client else LocalLimiter()
-        settings = app.extensions["gateway.settings"]
         closed = settings.limits_on_redis_failure == "closed"
         self.prices = model_prices(settings.deployments)
         self.failures = RedisFailures(
@@ -95,17 +119,22 @@ class Admission:
             fail_with=_unavailable if closed else None,
         )
 
-    def admit(self, principal: Principal, raw: bytes, body: dict, meter: Meter) -> None:
+    def admit(self, principal: Principal, intent: RequestIntent, request_id: str) -> Admission | _Unlimited:
+        """Let the request in (an Admission to release when it ends) or refuse it: 429 when over
+        a limit, 503 when Redis fails and limits fail closed."""
         limits = principal.limits
-        if not limited(limits):
-            return
-        subject, estimate = subject_of(principal), estimate_tokens(raw, body)
-        cost = estimate_cost(self.prices, meter.model, raw, body) if limits.max_budget is not None else 0.0
+        if not limits.any:
+            return UNLIMITED
+        # A form's bytes are mostly a file: not tokens to estimate.
+        raw = b"" if intent.content_type else intent.raw
+        subject, estimate = subject_of(principal), estimate_tokens(raw, intent.body)
+        budget = limits.max_budget is not None
+        cost = estimate_cost(self.prices, intent.model, raw, intent.body) if budget else 0.0
         try:
-            ok, which, wait, detail = self.limiter.admit(subject, limits, meter.request_id, estimate, cost)
+            ok, which, wait, detail = self.limiter.admit(subject, limits, request_id, estimate, cost)
         except redis.RedisError as exc:
             self.failures.failed(exc, "admit")  # raises when failing closed
-            return
+            return UNLIMITED
         self.failures.ok()
         if not ok:
             if which == "budget":
@@ -116,26 +145,21 @@ class Admission:
             raise RateLimited(
                 MESSAGES[which].format(n=n), headers={"Retry-After": str(max(1, math.ceil(wait)))}
             )
-        meter.admission = (subject, limits, estimate, int(time.time() * 1000))
+        return Admission(self, subject, limits, request_id, estimate)
 
-    def settle(self, meter: Meter, event: UsageEvent) -> None:
-        """A finisher: runs when the request ends, however it ends."""
-        if meter.admission is None:
-            return
-        subject, limits, estimate, admitted_at = meter.admission
-        tokens = event.prompt_tokens + event.completion_tokens
+    def settle(
+        self, subject: str, limits: Limits, request_id: str, at: int, estimate: int, tokens: int, cost: float
+    ) -> None:
         try:
-            self.limiter.settle(subject, limits, meter.request_id, admitted_at, estimate, tokens, event.cost)
+            self.limiter.settle(subject, limits, request_id, at, estimate, tokens, cost)
         except redis.RedisError as exc:
             # Never raised here: the lease expires on its own; the budget catches up at the flush.
             self.failures.failed(exc, "settle", skip=True)
 
+    def reset_budget(self, subject: str) -> None:
+        """The budget job reset this key's spend: its live counter starts again at 0."""
+        self.limiter.reset_budget(subject)
+
 
 def _unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("Limits cannot be checked right now; try again shortly.")
-
-
-def init_app(app: Flask) -> None:
-    admission = Admission(app)
-    app.extensions["gateway.limits"] = admission
-    add_finisher(app, admission.settle)

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import deque
 
-from ..auth.principal import Limits
+from ..values import Limits
 
 WINDOW = 60.0
 LEASE = 15 * 60.0

@@ -9,7 +9,7 @@ import time
 
 import redis
 
-from ..auth.principal import Limits
+from ..values import Limits
 
 WINDOW_MS = 60_000
 LEASE_MS = 15 * 60_000  # a crashed process's in-flight slot comes back after this

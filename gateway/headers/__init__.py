@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AuthError
+from ..values import Credential, hash_secret, mask
+
+__all__ = ["Credential", "CredentialReader", "hash_secret", "header_table", "mask", "read_credential"]
 
 # (WSGI environ key, header as clients spell it, whether `Bearer ` is required/stripped)
 _TABLE: tuple[tuple[str, str, str], ...] = (
@@ -20,30 +21,6 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
 )
 
 MALFORMED = "Malformed API Key passed in. Ensure Key has `Bearer ` prefix."
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    """A secret as presented by the client; `hash` is its SHA-256 hex, the only form stored."""
-
-    value: str = field(repr=False)
-    header: str
-    hash: str
-
-    @property
-    def masked(self) -> str:
-        return mask(self.value)
-
-
-def mask(secret: str) -> str:
-    """What may appear of a secret in a message or a log line: `sk-...` and its last four."""
-    if secret.startswith("sk-") and len(secret) >= 11:
-        return "sk-..." + secret[-4:]
-    return "<redacted>"
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def header_table(custom_header: str | None) -> tuple[tuple[str, str, str], ...]:
@@ -80,3 +57,13 @@ def read_credential(environ: Mapping[str, Any], table: tuple[tuple[str, str, str
             raise AuthError(MALFORMED, reason="malformed_header")
         return Credential(value=value, header=header, hash=hash_secret(value))
     return None
+
+
+class CredentialReader:
+    """Stage 1 as an object: this config's header table, read from a request's environ."""
+
+    def __init__(self, custom_header: str | None) -> None:
+        self.rows = header_table(custom_header)
+
+    def read(self, environ: Mapping[str, Any]) -> Credential | None:
+        return read_credential(environ, self.rows)

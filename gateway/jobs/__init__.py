@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, request_started
 
+from ..stages import stages
 from .embedded import EmbeddedScheduler
 from .registry import JOBS, interval
 from .runner import run
@@ -13,8 +14,7 @@ __all__ = ["JOBS", "init_app", "interval", "run"]
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["gateway.settings"]
-    app.extensions.setdefault("gateway.job_hooks", [])
+    settings = stages(app).settings
     if settings.redis_url is None and not app.testing and not app.config.get("NO_EMBEDDED_JOBS"):
         scheduler = EmbeddedScheduler(app)
         app.extensions["gateway.scheduler"] = scheduler

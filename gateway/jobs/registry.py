@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
-
 
 @dataclass(frozen=True)
 class Job:
@@ -20,10 +18,11 @@ class Job:
 
 
 def _flush_usage() -> str:
-    from ..extensions import get_redis
+    from ..stages import stages
     from ..usage.flush import flush
 
-    return f"{flush(current_app.extensions['gateway.usage'], get_redis(current_app))} rows"
+    s = stages()
+    return f"{flush(s.usage.sink, s.redis)} rows"
 
 
 def _aggregate_usage() -> str:
@@ -57,7 +56,9 @@ def _reset_budgets() -> str:
 
 
 def _refresh_jwks() -> str:
-    store = current_app.extensions.get("gateway.jwks")
+    from ..stages import stages
+
+    store = stages().jwks
     if store is None:
         return "JWT auth not enabled"
     done = store.refresh_all()
@@ -95,4 +96,6 @@ JOBS: dict[str, Job] = {
 
 def interval(name: str) -> float:
     """The job's interval: `general_settings.job_schedule` overrides the default."""
-    return current_app.extensions["gateway.settings"].job_schedule.get(name, JOBS[name].every)
+    from ..stages import stages
+
+    return stages().settings.job_schedule.get(name, JOBS[name].every)

@@ -13,6 +13,7 @@ from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..models import JobRun
 from ..redis_failures import RedisFailures
+from .metrics import record_job
 from .registry import JOBS, interval
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,5 @@ def run(name: str, locked: bool = True) -> str:
         detail, outcome = f"{type(exc).__name__}: {exc}", "error"
     seconds = time.perf_counter() - t0
     _record(name, started, seconds, outcome, detail)
-    for hook in current_app.extensions.get("gateway.job_hooks", ()):
-        hook(name, outcome, seconds)
+    record_job(name, outcome, seconds)
     return outcome if outcome != "ok" else detail

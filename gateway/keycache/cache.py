@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
+from datetime import datetime
 
 import redis
 from flask import Flask
 
 from .. import forks
-from ..extensions import get_redis
+from ..settings import Settings
+from ..values import KeyRecord
 from . import stats as counters
 from . import store
 from .bus import Bus
 from .memory import Memory
-from .record import KeyRecord
 from .shared import Shared
 
 log = logging.getLogger(__name__)
@@ -34,13 +36,15 @@ class _Flight:
 
 
 class KeyCache:
-    def __init__(self, app: Flask) -> None:
-        settings = app.extensions["gateway.settings"]
+    """The stage's object: `lookup` for the auth chain, `invalidate` after a key changes, `warm`
+    for the warming job. `app` gives the invalidation subscriber an app context to read in."""
+
+    def __init__(self, app: Flask, settings: Settings, client: redis.Redis | None) -> None:
         ttl = settings.key_cache_ttl
         negative_ttl = min(NEGATIVE_TTL, ttl)
         self.app = app
         self.memory = Memory(ttl, negative_ttl)
-        self._redis = get_redis(app)
+        self._redis = client
         self.shared: Shared | None = None
         self.bus: Bus | None = None
         if self._redis is not None:
@@ -53,6 +57,7 @@ class KeyCache:
         self._flights = {}  # reads led by the parent's threads, which the child does not have
 
     def lookup(self, token: str) -> KeyRecord | None:
+        """The key record for a SHA-256 hash, or None for an unknown key (503 if nothing can answer)."""
         bus = self.bus
         if bus is not None:
             bus.ensure_started()
@@ -115,9 +120,11 @@ class KeyCache:
         self.memory.put(token, record, epoch)
         return record
 
-    def invalidate(self, tokens: list[str], created: frozenset[str] = frozenset()) -> None:
-        """After a commit: drop from L1 here, write the fresh state to L2, tell every process."""
+    def invalidate(self, tokens: Iterable[str], created: Iterable[str] = ()) -> None:
+        """After a commit, with every hash whose record changed (`created`: new ones): drop them
+        from L1 here, write the fresh state to L2, tell every process."""
         tokens = list(dict.fromkeys(tokens))
+        created = frozenset(created)
         self.memory.drop(tokens)
         if self._redis is None or self.bus is None or self.shared is None:
             return
@@ -132,6 +139,13 @@ class KeyCache:
         except store.StoreUnavailable:
             log.warning("key invalidation deferred (database unavailable): replayed when Redis answers")
             self.bus.defer(tokens)
+
+    def warm(self, since: datetime) -> tuple[int, int] | None:
+        """Keys used since `since` put into L2 where absent: (found, written); None without Redis."""
+        if self.shared is None:
+            return None
+        records = store.recently_used(since)
+        return len(records), self.shared.warm(records) if records else 0
 
     def close(self) -> None:
         """Stop the subscriber (tests and shutdown); the cache keeps answering from L1/L2/DB."""

@@ -12,7 +12,7 @@ import time
 from cachetools import TTLCache
 
 from .. import forks
-from .record import KeyRecord
+from ..values import KeyRecord
 
 # While no invalidation can reach this process (the bus is down), a cached key is trusted
 # for this long only; after that the next request re-reads it (revocation still within ~1 s).

@@ -7,7 +7,8 @@ import time
 import redis
 
 from ..redis_failures import RedisFailures
-from .record import KeyRecord
+from ..values import KeyRecord
+from . import record as codec
 from .stats import REDIS_ERROR, REDIS_SKIPPED
 
 PREFIX = "gw:key:"
@@ -65,7 +66,7 @@ class Shared:
             return False, None
         if data == NEGATIVE:
             return True, None
-        record = KeyRecord.decode(data)
+        record = codec.decode(data)
         return record is not None, record
 
     def backfill(self, token: str, record: KeyRecord | None) -> None:
@@ -76,7 +77,7 @@ class Shared:
             if record is None:
                 self._r.set(PREFIX + token, NEGATIVE, ex=self._negative_ttl, nx=True)
             else:
-                self._r.set(PREFIX + token, record.encode(), ex=self._ttl, nx=True)
+                self._r.set(PREFIX + token, codec.encode(record), ex=self._ttl, nx=True)
         except redis.RedisError as exc:
             self.failed("backfill", exc)
 
@@ -87,13 +88,13 @@ class Shared:
         if record is None:
             self._r.set(key, NEGATIVE, ex=self._ttl)
         elif created:
-            self._r.set(key, record.encode(), ex=self._ttl)
+            self._r.set(key, codec.encode(record), ex=self._ttl)
         else:
-            self._cas(keys=[key], args=[record.version, record.encode(), self._ttl])
+            self._cas(keys=[key], args=[record.version, codec.encode(record), self._ttl])
 
     def warm(self, records: list[KeyRecord]) -> int:
         """Load records that are absent (the warming job); returns how many were written."""
         pipe = self._r.pipeline(transaction=False)
         for record in records:
-            pipe.set(PREFIX + record.token, record.encode(), ex=self._ttl, nx=True)
+            pipe.set(PREFIX + record.token, codec.encode(record), ex=self._ttl, nx=True)
         return sum(1 for ok in pipe.execute() if ok)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import utcnow
 from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..models import DeprecatedToken, VerificationToken
-from .record import KeyRecord
+from ..values import KeyRecord
+from . import record as codec
 
 log = logging.getLogger(__name__)
 
@@ -49,4 +52,14 @@ def load(token: str) -> KeyRecord | None:
         db.session.rollback()
         log.warning("key store unavailable: %s", type(exc).__name__)
         raise StoreUnavailable("The key store is unavailable; try again shortly.") from None
-    return KeyRecord.from_row(row) if row is not None else None
+    return codec.from_row(row) if row is not None else None
+
+
+def recently_used(since: datetime) -> list[KeyRecord]:
+    """Unexpired keys used since `since` (the warming job's read)."""
+    rows = db.session.execute(
+        sa.select(*COLUMNS).where(
+            _VT.c.last_used_at >= since, sa.or_(_VT.c.expires.is_(None), _VT.c.expires > utcnow())
+        )
+    ).mappings()
+    return [codec.from_row(r) for r in rows]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..auth.principal import Principal
 from ..extensions import db
 from ..models import VerificationToken
+from ..values import Principal
 
 
 def key_health(principal: Principal) -> dict[str, Any]:

@@ -6,15 +6,13 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..clock import utcnow
 from ..durations import parse_duration
 from ..errors import BadRequest
 from ..extensions import db
-from ..keycache.record import KeyRecord
-from ..keycache.store import COLUMNS
 from ..models import DeprecatedToken, VerificationToken
+from ..stages import stages
 from . import service
 from .secrets import key_name
 from .webhook import DeliveryFailed, deliver
@@ -58,7 +56,7 @@ def rotate_one(token: str) -> bool:
     (the key is rotated on a later sweep), so a rotated key is never one nobody received.
     Everything is checked before delivery (BadRequest: nothing delivered), so a delivered key
     is one that is then made current."""
-    settings = current_app.extensions["gateway.settings"]
+    settings = stages().settings
     row = db.session.get(VT, token)
     if row is None or db.session.scalar(_due(utcnow()).where(VT.token == token)) is None:
         return False
@@ -80,7 +78,7 @@ def rotate_one(token: str) -> bool:
 
 
 def rotate_due() -> str:
-    settings = current_app.extensions["gateway.settings"]
+    settings = stages().settings
     due = list(db.session.scalars(_due(utcnow())))
     if not due:
         return "0 due"
@@ -105,20 +103,11 @@ def rotate_due() -> str:
 
 def warm_cache(hours: float | None = None) -> str:
     """Put keys used in the last `hours` into L2 (where absent), so a new process starts warm."""
-    cache = current_app.extensions["gateway.keycache"]
-    if cache.shared is None:
+    s = stages()
+    warmed = s.keycache.warm(utcnow() - timedelta(hours=hours or s.settings.key_cache_warm_hours))
+    if warmed is None:
         return "no Redis: nothing to warm"
-    since = utcnow() - timedelta(
-        hours=hours or current_app.extensions["gateway.settings"].key_cache_warm_hours
-    )
-    rows = db.session.execute(
-        sa.select(*COLUMNS).where(
-            VT.last_used_at >= since, sa.or_(VT.expires.is_(None), VT.expires > utcnow())
-        )
-    ).mappings()
-    records = [KeyRecord.from_row(r) for r in rows]
-    written = cache.shared.warm(records) if records else 0
-    return f"{len(records)} recently used, {written} written to L2"
+    return f"{warmed[0]} recently used, {warmed[1]} written to L2"
 
 
 def reset_budgets() -> str:
@@ -139,7 +128,7 @@ def reset_budgets() -> str:
         )
         service.audit("system:reset_budgets", "reset_budget", token)
     service.commit(*[t for t, _ in due])
-    limiter = current_app.extensions["gateway.limits"].limiter
+    limits = stages().limits
     for token, _ in due:
-        limiter.reset_budget(token)
+        limits.reset_budget(token)
     return f"{len(due)} budget(s) reset"

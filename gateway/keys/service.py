@@ -9,10 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import keycache
 from ..auth.master import META_NAME
 from ..clock import utcnow
 from ..durations import MAX, parse_duration
@@ -20,6 +18,7 @@ from ..errors import BadRequest, NotFound
 from ..extensions import db
 from ..headers import hash_secret, mask
 from ..models import AuditEvent, DeprecatedToken, GatewayMeta, VerificationToken
+from ..stages import stages
 from . import fields
 from .secrets import key_name, new_key, to_hash
 from .view import key_view, secret_view
@@ -70,7 +69,7 @@ def rotation_every(row: VerificationToken) -> timedelta:
 
 
 def _master_hash() -> str | None:
-    settings = current_app.extensions["gateway.settings"]
+    settings = stages().settings
     if settings.master_key:
         return hash_secret(settings.master_key)
     row = db.session.get(GatewayMeta, META_NAME)
@@ -107,7 +106,7 @@ def commit(*tokens: str, follow: str | None = None, created: str | None = None) 
         db.session.flush()
         stale = [*tokens, *(successors_of(follow) if follow else ())]
         db.session.commit()
-    keycache.invalidate(stale, created=[created] if created else [])
+    stages().keycache.invalidate(stale, created=[created] if created else [])
 
 
 def successors_of(token: str) -> list[str]:

@@ -11,6 +11,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app
 
 from ..headers import header_table
+from ..stages import stages
 from .paths import paths
 from .schemas import COMPONENTS
 
@@ -30,7 +31,7 @@ def _security_schemes(custom_header: str | None) -> dict[str, Any]:
 
 
 def document(app: Flask) -> dict[str, Any]:
-    settings = app.extensions["gateway.settings"]
+    settings = stages(app).settings
     schemes = _security_schemes(settings.key_header_name)
     return {
         "openapi": "3.1.0",

@@ -1,25 +1,25 @@
-"""The OpenAI-compatible client endpoints: auth in before_request, then body → authz → upstream."""
+"""Stage 5: the intent read from the body, its deployments, the upstream call and its relay."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Request, Response
 
-from .. import usage
-from ..auth import authenticate
-from ..authz import admit, authorize_model, authorize_route, model_allowed
-from ..errors import GatewayError
+from ..settings import Settings
+from ..usage import Meter
+from ..values import RequestIntent
 from .address import AddressPolicy
 from .clientside import refuse_forbidden
 from .egress import Egress, tls_context
 from .forward import forward
-from .intent import op_for, read_intent
+from .intent import op_for
+from .intent import read_intent as read_json_intent
 from .multipart import OPS as MULTIPART_OPS
 from .multipart import read_multipart_intent
-from .redact import Redactor
-from .router import Router
+from .redact import ReadCredential, Redactor
+from .router import Router, Target
 from .upstream import UpstreamClient
 
-bp = Blueprint("proxy", __name__)
+__all__ = ["OPS", "Proxy", "read_intent"]
 
 # Every op forwards the same way (auth, limits, metering); LLM_API_ROUTES in authz/routes.py lists them.
 OPS = (
@@ -34,57 +34,40 @@ OPS = (
 )
 
 
-@bp.before_request
-def _authenticate() -> None:
-    # Deny by default: nothing in this blueprint runs for a caller the chain did not accept,
-    # and no body is read for a caller that may not call the route at all.
-    principal = authenticate(request)
-    authorize_route(principal, request.path)
-    g.principal = principal
+def read_intent(request: Request) -> RequestIntent:
+    """What the client asks for: the JSON body (a form for audio transcriptions); 400 if unreadable."""
+    if op_for(request.path) in MULTIPART_OPS:
+        return read_multipart_intent(request)
+    return read_json_intent(request)
 
 
-def _completion() -> Response:
-    ext = current_app.extensions
-    multipart = op_for(request.path) in MULTIPART_OPS
-    intent = read_multipart_intent(request) if multipart else read_intent(request)
-    refuse_forbidden(intent.body)
-    targets = ext["gateway.router"].candidates(intent.model)
-    authorize_model(g.principal, intent.model)
-    meter = usage.start(g.principal, intent.model)
-    # Refused requests are not metered. A form's bytes are mostly a file: not tokens to estimate.
-    admit(g.principal, b"" if multipart else intent.raw, intent.body, meter)
-    try:
-        resp = forward(intent, targets, ext["gateway.upstream"], meter)
-    except BaseException as exc:  # metered (and its limits settled) however it failed
-        meter.finish(exc.status if isinstance(exc, GatewayError) else 500)
-        raise
-    resp.headers["X-Request-Id"] = meter.request_id
-    return resp
+class Proxy:
+    """The stage's object: which deployments may answer an intent, and the call to one of them."""
 
+    def __init__(self, settings: Settings, credentials: ReadCredential) -> None:
+        self.router = Router(settings.deployments)
+        transport = settings.transport
+        self.upstream = UpstreamClient(
+            max_body=settings.max_response_bytes,
+            policy=AddressPolicy(settings.clientside_api_base_allowed_hosts),
+            ssl_context=tls_context(transport),
+            egress=Egress.from_settings(transport),
+        )
+        self.redactor = Redactor.from_settings(settings, credentials)
 
-def _models() -> Response:
-    principal = g.principal
-    names = [n for n in current_app.extensions["gateway.router"].model_names() if model_allowed(principal, n)]
-    data = [{"id": n, "object": "model", "created": 1677610602, "owned_by": "openai"} for n in names]
-    return current_app.json.response({"object": "list", "data": data})
+    def targets(self, intent: RequestIntent) -> list[Target]:
+        """The deployments of the intent's model, in the order to try; 400 for a client-side
+        credential this model does not accept, or an unknown model."""
+        refuse_forbidden(intent.body)
+        return self.deployments_of(intent.model)
 
+    def deployments_of(self, model: str) -> list[Target]:
+        """The model's deployments (400 naming an unknown model)."""
+        return self.router.candidates(model)
 
-for _path in OPS:
-    for _prefix in ("", "/v1"):
-        bp.add_url_rule(_prefix + _path, f"op{_prefix}{_path}", _completion, methods=["POST"])
-bp.add_url_rule("/models", "models", _models, methods=["GET"])
-bp.add_url_rule("/v1/models", "v1_models", _models, methods=["GET"])
+    def forward(self, intent: RequestIntent, targets: list[Target], meter: Meter) -> Response:
+        """The first deployment that answers, relayed to the client; `meter` ends with the request."""
+        return forward(intent, targets, self.upstream, self.redactor, meter)
 
-
-def init_app(app: Flask) -> None:
-    settings = app.extensions["gateway.settings"]
-    app.extensions["gateway.router"] = Router(settings.deployments)
-    policy = AddressPolicy(settings.clientside_api_base_allowed_hosts)
-    app.extensions["gateway.upstream"] = UpstreamClient(
-        max_body=settings.max_response_bytes,
-        policy=policy,
-        ssl_context=tls_context(settings.transport),
-        egress=Egress.from_settings(settings.transport),
-    )
-    app.extensions["gateway.redactor"] = Redactor.from_settings(settings)
-    app.register_blueprint(bp)
+    def model_names(self) -> list[str]:
+        return self.router.model_names()

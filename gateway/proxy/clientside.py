@@ -13,7 +13,7 @@ import orjson
 
 from ..errors import BadRequest
 from ..settings import ClientsideAuth
-from .intent import RequestIntent
+from ..values import RequestIntent
 from .router import Target, upstream_headers, upstream_url
 
 CLIENT_PARAMS = ("api_key", "api_base", "api_version")

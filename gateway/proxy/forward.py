@@ -6,8 +6,10 @@ from flask import Response
 
 from ..errors import UpstreamError, UpstreamTimeout
 from ..usage import Meter
+from ..values import RequestIntent
 from . import clientside, mock, multipart
-from .intent import RequestIntent, ask_for_usage
+from .intent import ask_for_usage
+from .redact import Redactor
 from .relay import json_response, stream_response
 from .router import Target
 from .upstream import ConnectFailed, UpstreamClient
@@ -15,7 +17,9 @@ from .upstream import ConnectFailed, UpstreamClient
 CLIENT_BASE_UNREACHABLE = "The upstream at the client's api_base could not be reached."
 
 
-def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient, meter: Meter) -> Response:
+def forward(
+    intent: RequestIntent, targets: list[Target], client: UpstreamClient, redactor: Redactor, meter: Meter
+) -> Response:
     """Try `targets` in order; the first that accepts a connection answers."""
     params = clientside.prepare(intent, targets)  # 400 before any deployment is tried
     intent, hide_usage = ask_for_usage(intent)
@@ -41,8 +45,8 @@ def forward(intent: RequestIntent, targets: list[Target], client: UpstreamClient
             failures.append(exc)
             continue
         if intent.stream:
-            return stream_response(resp, meter, hide_usage, params.api_key)
-        return json_response(resp, meter, params.api_key)
+            return stream_response(resp, meter, hide_usage, redactor, params.api_key)
+        return json_response(resp, meter, redactor, params.api_key)
     n = len(failures)
     if failures and all(f.timed_out for f in failures):
         raise UpstreamTimeout(

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import orjson
 from flask import Request
 
 from ..body import read_json_object
 from ..errors import BadRequest
+from ..values import RequestIntent
 
 # Streams that report usage only when asked (`stream_options`); the others (/responses) always
 # end with it, and would refuse the unknown option.
 USAGE_IN_STREAM = frozenset({"chat/completions", "completions"})
-
-
-@dataclass(frozen=True, slots=True)
-class RequestIntent:
-    path: str
-    op: str  # chat/completions | completions | embeddings | images/generations | audio/... | ...
-    model: str
-    stream: bool
-    body: dict[str, Any] = field(repr=False)  # a multipart body's text fields
-    raw: bytes = field(repr=False)
-    content_type: str | None = None  # None: JSON; else the multipart type forwarded as is
 
 
 def op_for(path: str) -> str:

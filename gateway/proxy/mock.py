@@ -12,7 +12,7 @@ import orjson
 from flask import Response
 
 from ..usage import Meter
-from .intent import RequestIntent
+from ..values import RequestIntent
 
 _WORDS = re.compile(r"\S+\s*|\s+")
 

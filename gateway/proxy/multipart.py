@@ -11,8 +11,9 @@ from werkzeug.formparser import FormDataParser
 
 from ..body import read_body
 from ..errors import BadRequest
+from ..values import RequestIntent
 from .clientside import CLIENT_PARAMS, Call
-from .intent import RequestIntent, op_for
+from .intent import op_for
 from .router import Target
 
 OPS = frozenset({"audio/transcriptions"})

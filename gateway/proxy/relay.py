@@ -12,7 +12,7 @@ from flask import Response
 
 from ..errors import envelope
 from ..usage import Meter
-from .redact import scrub
+from .redact import Redactor
 from .response import BodyError, BodyReadTimeout, UpstreamResponse
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,10 @@ CLIENT_GONE = 499
 STALLED = "The upstream stream stalled."
 
 
-def _error_body(status: int, data: bytes, client_key: str | None) -> bytes:
+def _error_body(status: int, data: bytes, redactor: Redactor, client_key: str | None) -> bytes:
     """Upstream error bodies pass through when they are OpenAI-shaped; anything else is wrapped.
     Either way every secret is masked first: upstreams echo credentials in their errors."""
-    data = scrub(data, client_key)
+    data = redactor.scrub(data, client_key)
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -45,13 +45,15 @@ def _json(data: bytes) -> Any:
         return None
 
 
-def json_response(resp: UpstreamResponse, meter: Meter, client_key: str | None = None) -> Response:
+def json_response(
+    resp: UpstreamResponse, meter: Meter, redactor: Redactor, client_key: str | None = None
+) -> Response:
     """The upstream's JSON answer as is; an error one with secrets masked (`client_key`: the
     client-side api_key of this call, masked too)."""
     data = resp.body()
     if resp.status >= 400:
         meter.finish(resp.status)
-        body = _error_body(resp.status, data, client_key)
+        body = _error_body(resp.status, data, redactor, client_key)
         return Response(body, status=resp.status, mimetype="application/json")
     body = _json(data) if b'"usage"' in data else None
     meter.finish(resp.status, body.get("usage") if isinstance(body, dict) else None)
@@ -165,13 +167,13 @@ class _Relay:
 
 
 def stream_response(
-    resp: UpstreamResponse, meter: Meter, hide_usage: bool, client_key: str | None = None
+    resp: UpstreamResponse, meter: Meter, hide_usage: bool, redactor: Redactor, client_key: str | None = None
 ) -> Response:
     if resp.status >= 400:
         data = resp.body()  # read whole by the client already, within its deadline and size cap
         resp.close()
         meter.finish(resp.status)
-        body = _error_body(resp.status, data, client_key)
+        body = _error_body(resp.status, data, redactor, client_key)
         return Response(body, status=resp.status, mimetype="application/json")
     ctype = resp.headers.get("content-type", "text/event-stream")
     return Response(

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import redis
 
-from ..auth.principal import Principal
-from ..extensions import get_redis
-from .event import UsageEvent
-from .meter import Finisher, Meter
+from ..values import Principal
+from .meter import Meter, OnEnd, new_request_id
 from .sink import UsageSink
 
-__all__ = ["Meter", "UsageEvent", "UsageSink", "add_finisher", "init_app", "start"]
+__all__ = ["Meter", "Usage", "UsageSink", "new_request_id"]
 
 
-def start(principal: Principal, model: str) -> Meter:
-    """A meter for this request; `finish` it once, however the request ends."""
-    ext = current_app.extensions
-    return Meter(ext["gateway.usage"], principal, model, ext["gateway.usage.finishers"])
+class Usage:
+    """The stage's object: a meter per request, and the sink its event is queued in."""
 
+    def __init__(self, client: redis.Redis | None) -> None:
+        self.sink = UsageSink(client)
 
-def add_finisher(app: Flask, finisher: Finisher) -> None:
-    """Something else that must run when a request ends (limits release their slots here)."""
-    app.extensions["gateway.usage.finishers"] += (finisher,)
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["gateway.usage"] = UsageSink(get_redis(app))
-    app.extensions["gateway.usage.finishers"] = ()
+    def meter(self, principal: Principal, model: str, request_id: str, on_end: OnEnd | None = None) -> Meter:
+        """A meter for one request; `finish` it once, however the request ends: its event is
+        queued, then handed to `on_end`."""
+        return Meter(self.sink, principal, model, request_id, on_end)

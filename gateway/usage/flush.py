@@ -14,7 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import leases
 from ..extensions import db
 from ..models import UsageLog, VerificationToken
-from .event import UsageEvent
+from ..values import UsageEvent
+from . import event as codec
 from .sink import QUEUE, UsageSink
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _row(e: UsageEvent) -> dict:
 
 def store(raw: list[bytes]) -> int:
     """Insert a batch and add spend, in one transaction; returns the rows actually inserted."""
-    events = [e for e in (UsageEvent.decode(r) for r in raw) if e is not None]
+    events = [e for e in (codec.decode(r) for r in raw) if e is not None]
     if len(events) != len(raw):
         log.warning("usage flush: %d malformed event(s) skipped", len(raw) - len(events))
     if not events:

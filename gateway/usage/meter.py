@@ -8,12 +8,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..auth.principal import Principal
 from ..settings import Deployment
-from .event import UsageEvent
+from ..values import Principal, UsageEvent
 from .sink import UsageSink
 
-Finisher = Callable[["Meter", UsageEvent], None]
+OnEnd = Callable[[UsageEvent], None]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _count(usage: Mapping[str, Any] | None, name: str) -> int:
@@ -24,10 +27,10 @@ def _count(usage: Mapping[str, Any] | None, name: str) -> int:
 class Meter:
     __slots__ = (
         "_done",
-        "_finishers",
+        "_on_end",
         "_sink",
-        "admission",
         "deployment",
+        "event",
         "model",
         "principal",
         "request_id",
@@ -36,17 +39,22 @@ class Meter:
     )
 
     def __init__(
-        self, sink: UsageSink, principal: Principal, model: str, finishers: tuple[Finisher, ...] = ()
+        self,
+        sink: UsageSink,
+        principal: Principal,
+        model: str,
+        request_id: str | None = None,
+        on_end: OnEnd | None = None,
     ) -> None:
         self._sink = sink
-        self._finishers = finishers
+        self._on_end = on_end  # given the event when the request ends (the admission's release)
         self.principal = principal
         self.model = model
-        self.request_id = uuid.uuid4().hex
+        self.request_id = request_id or new_request_id()
         self.started = time.perf_counter()
         self.wall = time.time()
         self.deployment: Deployment | None = None
-        self.admission: tuple | None = None  # set by the limits stage, read back when this ends
+        self.event: UsageEvent | None = None
         self._done = False
 
     def finish(self, status: int, usage: Mapping[str, Any] | None = None) -> None:
@@ -76,6 +84,7 @@ class Meter:
             cost=cost,
             latency_ms=(time.perf_counter() - self.started) * 1000.0,
         )
+        self.event = event
         self._sink.push(event)
-        for finisher in self._finishers:
-            finisher(self, event)
+        if self._on_end is not None:
+            self._on_end(event)

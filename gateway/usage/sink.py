@@ -13,7 +13,8 @@ import redis
 
 from .. import forks
 from ..redis_failures import RedisFailures
-from .event import UsageEvent
+from ..values import UsageEvent
+from . import event as codec
 
 QUEUE = "gw:usage:queue"
 BATCH = 500
@@ -50,7 +51,7 @@ class UsageSink:
         if len(self._buffer) >= MAX_BUFFER:
             self._buffer.popleft()
             self.dropped += 1
-        self._buffer.append(event.encode())
+        self._buffer.append(codec.encode(event))
         if self._redis is not None:
             if not self._started:
                 self._start()

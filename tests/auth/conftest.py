@@ -10,6 +10,7 @@ import pytest
 import yaml
 from flask import Flask
 
+from gateway.stages import stages
 from tests.conftest import auth, model_entry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def custom_app(make_app, tmp_path, upstream):
 
 def custom_calls(app: Flask) -> list[str | None] | None:
     """The api_key of every call the loaded function recorded; None when no custom link exists."""
-    links = [link for link in app.extensions["gateway.auth"].links if link.name == "custom"]
+    links = [link for link in stages(app).auth.links if link.name == "custom"]
     return links[0].fn.__globals__["CALLS"] if links else None
 
 

@@ -13,6 +13,7 @@ import yaml
 
 from gateway.auth import INVALID
 from gateway.auth.custom_errors import REJECTED
+from gateway.stages import stages
 from tests.auth.conftest import CHAT, CUSTOM_KEY, FIXTURE, post, write_config
 from tests.conftest import MASTER, auth, model_entry
 from tests.support.live import LiveGateway
@@ -130,7 +131,7 @@ def test_request_offers_what_litellm_functions_read_and_the_body_still_reaches_u
     body = {**CHAT, "user": "alice"}
     resp = post(app, "k", body, path="/chat/completions?team=t1", **{"X-Tenant": "acme"})
     assert resp.status_code == 200, resp.json
-    seen = app.extensions["gateway.auth"].links[0].fn.__globals__["SEEN"]
+    seen = stages(app).auth.links[0].fn.__globals__["SEEN"]
     raw = seen[0].pop("raw")
     assert seen == [
         {

@@ -8,11 +8,11 @@ from enum import Enum
 import pytest
 
 from gateway.auth.custom_result import InvalidPrincipal, to_principal
-from gateway.auth.principal import Limits
-from gateway.authz import authorize_route
+from gateway.authz import authorize, authorize_route
 from gateway.compat.litellm import LitellmUserRoles
 from gateway.compat.litellm import UserAPIKeyAuth as CompatUserAPIKeyAuth
 from gateway.errors import AuthError, ExpiredKey, PermissionDenied
+from gateway.values import Limits
 from tests.auth.fixtures.custom_fns import UserAPIKeyAuth
 
 
@@ -128,9 +128,11 @@ def test_compat_user_api_key_auth_refuses_unknown_fields():
 
 @pytest.mark.parametrize("result", [{"blocked": True}, CompatUserAPIKeyAuth(blocked=True)])
 def test_a_blocked_result_is_refused(result):
+    principal = to_principal(result)
+    assert principal.blocked  # carried to authz, which refuses it for every route
     with pytest.raises(AuthError) as info:
-        to_principal(result)
-    assert info.value.reason == "blocked_key"
+        authorize(principal, "/v1/chat/completions")
+    assert info.value.reason == "blocked_key" and info.value.message == "Key is blocked."
 
 
 @pytest.mark.parametrize(
@@ -138,10 +140,12 @@ def test_a_blocked_result_is_refused(result):
     ["2001-01-01T00:00:00Z", datetime(2001, 1, 1), datetime(2001, 1, 1, tzinfo=UTC)],
 )
 def test_an_expired_result_is_refused(expires):
-    with pytest.raises(ExpiredKey):
-        to_principal(CompatUserAPIKeyAuth(expires=expires))
+    with pytest.raises(ExpiredKey, match="Key has expired"):
+        authorize(to_principal(CompatUserAPIKeyAuth(expires=expires)), "/v1/chat/completions")
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    assert to_principal({"expires": future, "blocked": False}).role == "internal_user"
+    fresh = to_principal({"expires": future, "blocked": False})
+    authorize(fresh, "/v1/chat/completions")
+    assert fresh.role == "internal_user"
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from gateway.auth.principal import Limits
 from gateway.authz.limits import estimate_cost, model_prices
 from gateway.authz.limits_local import LocalLimiter
 from gateway.settings import load_settings
+from gateway.values import Limits
 from tests.conftest import auth, model_entry
 from tests.support.upstream import Behaviour, FakeUpstream
 from tests.usage.conftest import PRICE_IN, PRICE_OUT

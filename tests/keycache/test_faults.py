@@ -8,6 +8,7 @@ import time
 import pytest
 import redis as redis_lib
 
+from gateway.stages import stages
 from tests.keys.conftest import MODELS, Admin, chat
 from tests.metrics import sample
 from tests.support.bus import wait_subscribed
@@ -39,7 +40,7 @@ def test_redis_stopped_mid_run_keys_keep_working_and_revocation_recovers(make_ap
         chat(cb, cold).status_code for _ in range(30)
     ]
     assert statuses == [200] * 60  # L1, then the database: never an error to the client
-    until(lambda: not b.extensions["gateway.keycache"].bus.connected, 5, "B noticing the lost subscription")
+    until(lambda: not stages(b).keycache.bus.connected, 5, "B noticing the lost subscription")
     redis_warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert 1 <= len(redis_warnings) <= 5, "a Redis outage is logged when it starts, not per request"
     assert sample(cb, "gateway_keycache_errors_total", {"layer": "redis"}) > redis_errors
@@ -49,7 +50,7 @@ def test_redis_stopped_mid_run_keys_keep_working_and_revocation_recovers(make_ap
     until(lambda: chat(cb, warm).status_code == 401, 2.5, "revocation without Redis")
 
     own_redis.start()  # same port
-    until(lambda: b.extensions["gateway.keycache"].bus.connected, 10, "B resubscribing")
+    until(lambda: stages(b).keycache.bus.connected, 10, "B resubscribing")
     assert chat(cb, cold).status_code == 200
     admin.post("/key/block", {"key": cold})
     until(lambda: chat(cb, cold).status_code == 401, 1.0, "revocation over the recovered bus")

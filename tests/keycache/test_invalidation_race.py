@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import event
 
 from gateway.extensions import db
+from gateway.stages import stages
 from tests.keys.conftest import MODELS, Admin, chat
 
 
@@ -14,7 +15,7 @@ def test_a_key_blocked_while_its_lookup_reads_the_database_is_refused_afterwards
     app = make_app(MODELS)  # no Redis: L1 over the database, invalidated in this process
     admin = Admin(app.test_client())
     key = admin.generate()["key"]
-    app.extensions["gateway.keycache"].memory.clear()  # the next lookup reads the database
+    stages(app).keycache.memory.clear()  # the next lookup reads the database
     reader: dict[str, int] = {}
     read_done, block_done = threading.Event(), threading.Event()
 

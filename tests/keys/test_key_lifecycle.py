@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import text
 
-from gateway import keycache
 from gateway.extensions import db
 from gateway.headers import hash_secret
+from gateway.stages import stages
 from tests.keys.conftest import chat
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgres", "sqlite"], indirect=True)
@@ -99,7 +99,7 @@ def test_expired_key_is_401_expired_key(kclient, kapp, admin):
             {"t": "2020-01-01 00:00:00+00:00", "h": created["token"]},
         )
         db.session.commit()
-        keycache.invalidate([created["token"]])  # what the expiry job does after such a change
+        stages(kapp).keycache.invalidate([created["token"]])  # what the expiry job does after such a change
     resp = chat(kclient, created["key"])
     assert resp.status_code == 401 and resp.json["error"]["type"] == "expired_key"
     assert admin.get("/key/info", key=created["token"])["info"]["status"] == "expired"

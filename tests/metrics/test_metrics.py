@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import redis as redis_lib
 
-from gateway.metrics import record_job
-from gateway.metrics.jobs import KEY as JOBS_KEY
+from gateway.jobs.metrics import KEY as JOBS_KEY
+from gateway.jobs.metrics import record_job
 from gateway.settings import ConfigError, load_settings
 from tests.conftest import MASTER, auth, model_entry
 from tests.keys.conftest import MODELS, Admin, chat

@@ -8,10 +8,11 @@ import time
 import redis
 
 from gateway.keycache.bus import CHANNEL
+from gateway.stages import stages
 
 
 def wait_subscribed(app, timeout: float = 5.0) -> None:
-    cache = app.extensions["gateway.keycache"]
+    cache = stages(app).keycache
     cache.bus.ensure_started()
     deadline = time.monotonic() + timeout
     while not cache.bus.connected:
@@ -24,7 +25,7 @@ def settle(app, redis_url: str, timeout: float = 5.0) -> None:
     messages in order, so once a sentinel published now has arrived, all earlier ones have."""
     wait_subscribed(app, timeout)
     # Every invalidation message, the sentinel too, bumps the L1's epoch.
-    memory = app.extensions["gateway.keycache"].memory
+    memory = stages(app).keycache.memory
     seen = memory.epoch
     client = redis.Redis.from_url(redis_url)
     try:

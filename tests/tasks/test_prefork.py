@@ -11,8 +11,9 @@ from sqlalchemy import text
 
 from gateway.extensions import db
 from gateway.jobs import JOBS
-from gateway.usage.event import UsageEvent
+from gateway.usage.event import encode
 from gateway.usage.sink import QUEUE
+from gateway.values import UsageEvent
 from tests.conftest import MASTER
 from tests.jobs.conftest import rotation_config
 from tests.keys.conftest import Admin
@@ -37,8 +38,8 @@ def test_prefork_children_run_every_job_for_cycles_without_sharing_a_connection(
         db.session.commit()
         db.session.remove()
     events = [  # for flush_usage to store and aggregate_usage to roll up
-        UsageEvent(f"req-{i}", time.time(), keys[i % 3]["token"], None, None, "virtual_key", "gpt-4o", "d",
-                   200, 10, 5, 0.001, 12.0).encode()
+        encode(UsageEvent(f"req-{i}", time.time(), keys[i % 3]["token"], None, None, "virtual_key", "gpt-4o",
+                          "d", 200, 10, 5, 0.001, 12.0))
         for i in range(60)
     ]  # fmt: skip
     redis_lib.Redis.from_url(redis_url).rpush(QUEUE, *events)

@@ -15,7 +15,8 @@ from kombu import pools as kombu_pools
 from sqlalchemy import text
 
 from gateway.extensions import db
-from gateway.usage.event import UsageEvent
+from gateway.usage.event import encode
+from gateway.values import UsageEvent
 from tasks import celery_init_app
 from tasks.jobs import TASKS
 from tests.conftest import MASTER
@@ -138,17 +139,17 @@ def test_a_flush_killed_midway_and_run_again_stores_each_event_once(celery_env, 
         )
         for i in range(500)
     ]
-    r.rpush("gw:usage:queue", *[e.encode() for e in events])
+    r.rpush("gw:usage:queue", *[encode(e) for e in events])
     # A kill's worst moment, which a random SIGKILL rarely hits: a batch committed whose LTRIM
     # never ran. Those events are stored and still queued; the next flush must not store them twice.
     with app.app_context():
         from gateway.usage.flush import store
 
-        assert store([e.encode() for e in events[:5]]) == 5
+        assert store([encode(e) for e in events[:5]]) == 5
         db.session.remove()
     script = (
-        "from gateway import create_app\nfrom gateway.usage.flush import flush\nfrom gateway.extensions import get_redis\n"
-        "app = create_app()\nwith app.app_context():\n    flush(app.extensions['gateway.usage'], get_redis(app), batch_size=5)\n"
+        "from gateway import create_app\nfrom gateway.usage.flush import flush\nfrom gateway.extensions import get_redis\nfrom gateway.stages import stages\n"
+        "app = create_app()\nwith app.app_context():\n    flush(stages(app).usage.sink, get_redis(app), batch_size=5)\n"
     )
     env = clean_env(
         {

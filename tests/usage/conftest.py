@@ -7,6 +7,7 @@ import redis as redis_lib
 
 from gateway.extensions import db
 from gateway.jobs import run
+from gateway.stages import stages
 from tests.conftest import model_entry
 
 PRICE_IN, PRICE_OUT = 2e-06, 1e-05
@@ -35,7 +36,7 @@ def uapp(make_app, upstream, redis_url):
 
 def ship_and_flush(app) -> str:
     """Push buffered events to Redis now, then run the flush job (what beat does every 10 s)."""
-    app.extensions["gateway.usage"].ship()
+    stages(app).usage.sink.ship()
     with app.app_context():
         return run("flush_usage", locked=False)
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from gateway.stages import stages
 from tests.conftest import auth
 from tests.keys.conftest import Admin
 from tests.support.upstream import Behaviour
@@ -129,14 +130,14 @@ def test_client_leaving_mid_stream_is_recorded_as_499(live_gateway, pg_url, upst
     assert upstream.client_gone.wait(5)
     import redis as redis_lib
 
-    from gateway.usage.event import UsageEvent
+    from gateway.usage.event import decode
 
     client = redis_lib.Redis.from_url(redis_url)
     deadline = time.monotonic() + 5
     while client.llen("gw:usage:queue") == 0:
         assert time.monotonic() < deadline, "no usage event shipped"
         time.sleep(0.05)
-    event = UsageEvent.decode(client.lindex("gw:usage:queue", 0))
+    event = decode(client.lindex("gw:usage:queue", 0))
     assert event.status == 499 and event.auth_method == "master_key"
 
 
@@ -144,7 +145,7 @@ def test_embedded_default_keeps_events_in_process_until_the_flush(make_app):
     from tests.keys.conftest import MODELS
 
     app = make_app(MODELS, env={"DATABASE_URL": ""})
-    sink = app.extensions["gateway.usage"]
+    sink = stages(app).usage.sink
     assert sink.local
     client = app.test_client()
     for _ in range(3):
@@ -170,7 +171,7 @@ def test_usage_events_do_not_wait_for_redis(make_app, upstream):
             == 200
         )
     assert time.monotonic() - start < 5
-    assert app.extensions["gateway.usage"].pending() >= 1  # buffered, shipped when Redis is back
+    assert stages(app).usage.sink.pending() >= 1  # buffered, shipped when Redis is back
 
 
 def test_embedded_scheduler_flushes_usage_in_process(make_app):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request
+import redis
+from flask import Request
 
-from ...extensions import get_redis
-from ...headers import Credential
-from ..principal import Principal
+from ...settings import Settings
+from ...values import Credential, Principal
 from .claims import principal_from_claims
 from .jwks import JwksStore
 from .settings import JwtSettings, jwt_settings, warn_unchecked
@@ -31,11 +31,9 @@ class JwtAuthenticator:
         return principal_from_claims(self.verifier.verify(credential.value), self.settings)
 
 
-def build_jwt_link(app: Flask) -> JwtAuthenticator:
-    """Check the settings (ConfigError), warn about unchecked claims; keys are fetched on first use."""
-    settings = jwt_settings(app.extensions["gateway.settings"])
-    warn_unchecked(settings)
-    store = JwksStore(settings.urls, settings.public_key_ttl, get_redis(app))
-    # The refresh job (tasks/) calls refresh_all() on the store it finds here.
-    app.extensions["gateway.jwks"] = store
-    return JwtAuthenticator(settings, store)
+def build_jwt_link(settings: Settings, client: redis.Redis | None) -> JwtAuthenticator:
+    """Check the settings (ConfigError), warn about unchecked claims; keys are fetched on first use
+    (and by the refresh job, through the link's `store`)."""
+    jwt = jwt_settings(settings)
+    warn_unchecked(jwt)
+    return JwtAuthenticator(jwt, JwksStore(jwt.urls, jwt.public_key_ttl, client))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import AuthError
-from ..principal import INTERNAL_USER, PROXY_ADMIN, TEAM, Principal
+from ...values import INTERNAL_USER, PROXY_ADMIN, TEAM, Principal
 from .settings import SCOPE_CLAIM, JwtSettings
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 from flask import Flask, request
 
-from gateway.auth import authenticate
-from gateway.auth.principal import Principal
+from gateway.stages import stages
+from gateway.values import Principal
 from tests.auth.jwt.conftest import CHAT, bearer
 from tests.conftest import MASTER, auth
 
 
 def principal_for(app: Flask, token: str) -> Principal:
     with app.test_request_context("/v1/models", headers=bearer(token)):
-        return authenticate(request)
+        s = stages(app)
+        return s.auth.authenticate(s.credentials.read(request.environ), request)
 
 
 def model_ids(client, token: str) -> list[str]:

@@ -60,8 +60,8 @@ def _check(job: str, outcome: str, seconds: float) -> None:
 
 
 def record_job(name: str, outcome: str, seconds: float) -> None:
-    """Count one run of job `name` ("ok" | "error" | "skipped") that took `seconds`. Registered as
-    a job hook (app.extensions["gateway.job_hooks"]): gateway/jobs/runner.py calls it after each run."""
+    """Count one run of job `name` ("ok" | "error" | "skipped") that took `seconds` (the runner
+    calls it after each run; /metrics reads it back through JobCollector)."""
     _check(name, outcome, seconds)
     now = time.time()
     client = get_redis(current_app) if has_app_context() else None

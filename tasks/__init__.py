@@ -7,12 +7,14 @@ import os
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
+from gateway.stages import stages
+
 from .schedule import beat_schedule
 
 
 def celery_init_app(app: Flask) -> Celery:
     """Redis as broker when configured; the embedded default runs tasks eagerly, in-process."""
-    settings = app.extensions["gateway.settings"]
+    settings = stages(app).settings
 
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:

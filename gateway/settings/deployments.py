@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .model_list import ModelEntry
+from .model_list import ModelEntry, ModelInfo
 from .schema import LITELLM_PARAMS_IGNORED
 from .section import parse_section
 
@@ -45,6 +45,10 @@ class Deployment:
     id: str
 
 
+def _first(*costs: float | None) -> float:
+    return next((float(c) for c in costs if c is not None), 0.0)
+
+
 def parse_deployment(
     entry: Any, index: int, source: str, environ: Mapping[str, str], ignored: list[str]
 ) -> Deployment:
@@ -59,15 +63,7 @@ def parse_deployment(
     checked = parse_section(
         ModelEntry, entry, source, where, unknown="unknown key", no_echo=NO_ECHO, context={"environ": environ}
     )
-    p, info = checked.litellm_params, checked.model_info
-    input_cost = (
-        p.input_cost_per_token if p.input_cost_per_token is not None else info and info.input_cost_per_token
-    )
-    output_cost = (
-        p.output_cost_per_token
-        if p.output_cost_per_token is not None
-        else info and info.output_cost_per_token
-    )
+    p, info = checked.litellm_params, checked.model_info or ModelInfo()
     clientside = p.configurable_clientside_auth_params or []
     return Deployment(
         model_name=checked.model_name,
@@ -85,9 +81,10 @@ def parse_deployment(
             tuple(e for e in clientside if isinstance(e, re.Pattern)),
         ),
         model_info=dict(entry.get("model_info") or {}),
-        input_cost_per_token=float(input_cost or 0.0),
-        output_cost_per_token=float(output_cost or 0.0),
-        id=(info and info.id) or f"{checked.model_name}#{index}",
+        # litellm_params' price first, else model_info's (where LiteLLM's docs put it).
+        input_cost_per_token=_first(p.input_cost_per_token, info.input_cost_per_token),
+        output_cost_per_token=_first(p.output_cost_per_token, info.output_cost_per_token),
+        id=info.id or f"{checked.model_name}#{index}",
     )
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from .auth.custom import load_custom_auth
 from .auth.jwt.settings import jwt_settings
 from .body import body_timeout
-from .settings import Settings, load_settings
+from .jobs.registry import JOBS
+from .settings import ConfigError, Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,18 @@ class ValidConfig:
     custom_auth: Callable[..., Any] | None  # the configured function, imported once
 
 
+def _job_names(settings: Settings) -> None:
+    """job_schedule names the jobs of the registry (the settings check the seconds; they import
+    no stage, so the names are checked here, by the composition root)."""
+    for name in settings.job_schedule:
+        if name not in JOBS:
+            raise ConfigError(
+                settings.source,
+                f"general_settings.job_schedule.{name}",
+                f"unknown job (known: {', '.join(JOBS)})",
+            )
+
+
 def validate_config(
     path: str | None = None,
     raw: Mapping[str, Any] | None = None,
@@ -29,10 +42,12 @@ def validate_config(
     settings: Settings | None = None,
 ) -> ValidConfig:
     """Everything a start checks before it needs a database: the config file and environment,
-    the body timeout, the JWT settings, the custom auth function. A ConfigError (one line naming
-    the file and the key) on the first bad value; nothing is reported here (report_ignored)."""
+    the job names, the body timeout, the JWT settings, the custom auth function. A ConfigError
+    (one line naming the file and the key) on the first bad value; nothing is reported here
+    (report_ignored)."""
     if settings is None:
         settings = load_settings(path=path, raw=raw, environ=environ)
+    _job_names(settings)
     # GATEWAY_BODY_TIMEOUT is read from the process environment, as the body reader does.
     timeout = body_timeout(dict(os.environ))
     custom = None

@@ -12,14 +12,14 @@ from flask.blueprints import BlueprintSetupState
 from ..body import read_json_object
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
-from ..keys.fields import NOT_ENFORCED, KeyListFilters, KeyRef, validate
+from ..keys.fields import NOT_ENFORCED, KeyRef, validate
 from ..keys.health import key_health
 from ..keys.secrets import to_hash
 from . import actor, bp
+from .params import KeyInfoQuery, KeyListQuery
+from .query import parse_query
 
 log = logging.getLogger(__name__)
-
-LIST_PARAMS = {"page", "size", "user_id", "team_id", "key_alias", "return_full_object"}
 
 
 def _json(data: dict[str, Any]) -> Response:
@@ -33,17 +33,6 @@ def _body() -> dict[str, Any]:
 
 def _only_key(body: dict[str, Any]) -> str:
     return validate(body, KeyRef)["key"]
-
-
-def _int_param(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    # ASCII digits only: isdigit() also takes `²` (int() then fails) and `٣` (int() reads 3); and
-    # no more digits than `high` has, so int() never meets a 5,000-digit string.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)) or not low <= int(raw) <= high:
-        raise BadRequest(f"`{name}` must be a whole number from {low} to {high}.", param=name)
-    return int(raw)
 
 
 @bp.record_once
@@ -99,11 +88,7 @@ def regenerate_path(key: str) -> Response:
 @bp.get("/key/info")
 def info() -> Response:
     principal = g.principal
-    unknown = set(request.args) - {"key"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
-    key = request.args.get("key")
+    key = parse_query(KeyInfoQuery).key
     if key is None:
         if principal.key_hash is None:
             raise BadRequest("Give `?key=`: this caller has no key of its own.", param="key")
@@ -121,23 +106,14 @@ def health() -> Response:
 
 @bp.get("/key/list")
 def list_keys() -> Response:
-    unknown = set(request.args) - LIST_PARAMS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"Unknown parameter `{name}`.", param=name)
-    full = request.args.get("return_full_object", "false").lower()
-    if full not in ("true", "false"):
-        raise BadRequest("`return_full_object` must be true or false.", param="return_full_object")
-    filters = validate(
-        {k: v for k, v in request.args.items() if k in KeyListFilters.model_fields}, KeyListFilters
-    )
+    q = parse_query(KeyListQuery)
     return _json(
         service.list_keys(
-            page=_int_param("page", 1, 1, 1_000_000),
-            size=_int_param("size", 10, 1, 100),
-            user_id=filters.get("user_id"),
-            team_id=filters.get("team_id"),
-            key_alias=filters.get("key_alias"),
-            full=full == "true",
+            page=q.page,
+            size=q.size,
+            user_id=q.user_id,
+            team_id=q.team_id,
+            key_alias=q.key_alias,
+            full=q.return_full_object,
         )
     )

@@ -1,13 +1,18 @@
-"""Query parameters of the admin routes: unknown ones refused, dates read one way."""
+"""Query parameters of the admin routes: read by their model (params.py), unknown ones refused."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from typing import TypeVar
 
 from flask import request
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import BadRequest
+from ..validation import REASON
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def refuse_unknown(allowed: Collection[str]) -> None:
@@ -18,12 +23,18 @@ def refuse_unknown(allowed: Collection[str]) -> None:
         raise BadRequest(f"Unknown parameter `{name}`.", param=name)
 
 
-def date_param(name: str) -> date | None:
-    """An ISO date (`2026-01-31`), or None when the parameter is absent."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
+def _bad(model: type[BaseModel], error: ErrorDetails) -> BadRequest:
+    """`name` and the rule it broke: a check's own words, else the field's description."""
+    name = str(error["loc"][0])
+    why = error["msg"] if error["type"] == REASON else model.model_fields[name].description
+    return BadRequest(f"`{name}` {why}.", param=name)
+
+
+def parse_query(model: type[M]) -> M:
+    """The request's query as `model` (the first value of a repeated parameter), or the 400 of
+    its first bad parameter."""
+    refuse_unknown(model.model_fields)
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"`{name}` must be a date like 2026-01-31.", param=name) from None
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise _bad(model, exc.errors(include_url=False)[0]) from None

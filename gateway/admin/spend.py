@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g
 
 from ..clock import as_utc
 from ..errors import BadRequest, PermissionDenied
@@ -16,9 +16,9 @@ from ..keys.secrets import to_hash
 from ..models import UsageLog
 from ..values import Principal
 from . import bp
-from .query import date_param, refuse_unknown
+from .params import SpendLogsQuery
+from .query import parse_query
 
-PARAMS = frozenset({"request_id", "api_key", "user_id", "start_date", "end_date"})
 MAX_ROWS = 1000  # newest first; LiteLLM returns every row, which no client can hold for long
 MAX_DAYS = 366
 
@@ -91,13 +91,11 @@ def _by_day(where: list[Any], start: date, end: date) -> list[dict[str, Any]]:
 
 @bp.get("/spend/logs")
 def spend_logs() -> Response:
-    refuse_unknown(PARAMS)
-    api_key = request.args.get("api_key")
-    where = _scope(g.principal, to_hash(api_key) if api_key else None, request.args.get("user_id"))
-    request_id = request.args.get("request_id")
-    if request_id is not None:
-        where.append(UsageLog.request_id == request_id)
-    start, end = date_param("start_date"), date_param("end_date")
+    q = parse_query(SpendLogsQuery)
+    where = _scope(g.principal, to_hash(q.api_key) if q.api_key else None, q.user_id)
+    if q.request_id is not None:
+        where.append(UsageLog.request_id == q.request_id)
+    start, end = q.start_date, q.end_date
     if start is not None and end is not None:
         return current_app.json.response(_by_day(where, start, end))
     if start is not None:

@@ -1,8 +1,8 @@
 """The background jobs: name → what it runs and how often by default (DESIGN.md "Jobs").
 
-The one list of jobs: settings validation (`general_settings.job_schedule`), the Celery tasks
-and beat schedule (tasks/), `flask jobs` and the embedded scheduler all derive from `JOBS`.
-Nothing here imports the stages at module level, so the settings can read it."""
+The one list of jobs: the check of `general_settings.job_schedule` (gateway/config.py), the
+Celery tasks and beat schedule (tasks/), `flask jobs` and the embedded scheduler all derive
+from `JOBS`. Nothing here imports the stages at module level, so validate_config can read it."""
 
 from __future__ import annotations
 

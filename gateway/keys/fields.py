@@ -139,17 +139,6 @@ class KeyRef(BaseModel):
     key: KeyId
 
 
-class KeyListFilters(BaseModel):
-    """GET /key/list's text filters: the same checks as the fields they filter on (a NUL would
-    reach PostgreSQL as a 500)."""
-
-    model_config = STRICT
-
-    user_id: OptText = None
-    team_id: OptText = None
-    key_alias: OptText = None
-
-
 class KeyDeleteRequest(BaseModel):
     """POST /key/delete: by keys, by aliases, or both."""
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from .schemas import KEY_REF, TEXT
+from pydantic import BaseModel
+
+from ..admin.params import KeyInfoQuery, KeyListQuery, SpendLogsQuery, UsageDailyQuery
+from .schemas import KEY_REF, TEXT, value_schema
 
 JSON = "application/json"
 REF = "#/components/schemas/"
@@ -52,6 +56,23 @@ def _body(schema: str) -> dict[str, Any]:
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _on_the_wire(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or sent: the model's `null` (absent) is no value a client sends."""
+    options = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+    if len(options) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**options[0], **rest}
+
+
+def query_parameters(model: type[BaseModel], about: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A route's query parameters from the model that reads them (admin/params.py): the same
+    types and bounds, the field's rule as the schema's description; `about` says what each is
+    for and must name every field (a KeyError here is a parameter left undocumented)."""
+    props = value_schema(model)["properties"]
+    return [_query(name, _on_the_wire(schema), about[name]) for name, schema in props.items()]
 
 
 def _openai(op: str, request: str, streams: bool) -> dict[str, Any]:
@@ -118,7 +139,6 @@ USAGE = {
     },
     "required": ["start", "end", "data"],
 }
-DAY = {"type": "string", "format": "date", "maxLength": 10}
 KEY_HEALTH = {
     "type": "object",
     "properties": {
@@ -144,7 +164,6 @@ KEY_HEALTH = {
 
 def _key_ops() -> dict[str, Any]:
     admin = "keys"
-    page = {"type": "string", "pattern": "^[0-9]{1,7}$"}
     return {
         "/key/generate": {
             "post": _op(
@@ -208,7 +227,7 @@ def _key_ops() -> dict[str, Any]:
                     }
                 ),
                 ADMIN,
-                parameters=[_query("key", KEY_REF, "a key or its hash")],
+                parameters=query_parameters(KeyInfoQuery, {"key": "a key or its hash"}),
             )
         },
         "/key/health": {
@@ -226,14 +245,17 @@ def _key_ops() -> dict[str, Any]:
                 admin,
                 _ok(KEY_LIST),
                 AUTHED,
-                parameters=[
-                    _query("page", page, "from 1"),
-                    _query("size", page, "1 to 100"),
-                    _query("user_id", TEXT, "only this user's keys"),
-                    _query("team_id", TEXT, "only this team's keys"),
-                    _query("key_alias", TEXT, "only the key with this alias"),
-                    _query("return_full_object", {"enum": ["true", "false"]}, "key objects, not hashes"),
-                ],
+                parameters=query_parameters(
+                    KeyListQuery,
+                    {
+                        "page": "from 1",
+                        "size": "keys per page",
+                        "user_id": "only this user's keys",
+                        "team_id": "only this team's keys",
+                        "key_alias": "only the key with this alias",
+                        "return_full_object": "key objects, not hashes",
+                    },
+                ),
             )
         },
         "/usage/daily": {
@@ -242,11 +264,14 @@ def _key_ops() -> dict[str, Any]:
                 admin,
                 _ok(USAGE),
                 AUTHED,
-                parameters=[
-                    _query("key", KEY_REF, "a key or its hash"),
-                    _query("start", DAY, "first day (default: 30 days before end)"),
-                    _query("end", DAY, "last day (default: today)"),
-                ],
+                parameters=query_parameters(
+                    UsageDailyQuery,
+                    {
+                        "key": "a key or its hash",
+                        "start": "first day (default: 30 days before end)",
+                        "end": "last day (default: today)",
+                    },
+                ),
             )
         },
     }
@@ -304,13 +329,16 @@ def _info_ops() -> dict[str, Any]:
                 "keys",
                 _ok({"type": "array", "items": {"type": "object"}}),
                 AUTHED,
-                parameters=[
-                    _query("request_id", TEXT, "one request (its X-Request-Id)"),
-                    _query("api_key", KEY_REF, "a key or its hash"),
-                    _query("user_id", TEXT, "one user's requests"),
-                    _query("start_date", DAY, "from this day (UTC)"),
-                    _query("end_date", DAY, "to this day, inclusive"),
-                ],
+                parameters=query_parameters(
+                    SpendLogsQuery,
+                    {
+                        "request_id": "one request (its X-Request-Id)",
+                        "api_key": "a key or its hash",
+                        "user_id": "one user's requests",
+                        "start_date": "from this day (UTC)",
+                        "end_date": "to this day, inclusive",
+                    },
+                ),
             )
         },
     }

@@ -17,7 +17,8 @@ from ..durations import DurationError, parse_duration
 from . import schema
 from .deployments import ClientsideAuth, Deployment, Transport, parse_deployment, parse_transport
 from .errors import ConfigError
-from .general import GeneralSettings, parse_general
+from .general import GeneralSettings, JwtAuth, parse_general
+from .litellm import LiteLLMSettings, parse_litellm
 from .master_key import read_master_key
 
 __all__ = [
@@ -47,7 +48,7 @@ class Settings:
     max_request_bytes: int = 10 * 1024 * 1024
     max_response_bytes: int = 64 * 1024 * 1024  # of an upstream body read whole (not a stream)
     enable_jwt_auth: bool = False
-    jwt_auth: Mapping[str, Any] = field(default_factory=dict)
+    jwt_auth: JwtAuth = field(default_factory=JwtAuth)  # litellm_jwtauth, checked
     jwt_public_key_urls: tuple[str, ...] = ()
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
@@ -58,7 +59,7 @@ class Settings:
     metrics_require_auth: bool = False
     key_rotation_grace: timedelta = timedelta(hours=24)
     key_cache_warm_hours: float = 24.0
-    job_schedule: Mapping[str, float] = field(default_factory=dict)
+    job_schedule: Mapping[str, float] = field(default_factory=dict)  # names: checked by validate_config
     limits_on_redis_failure: str = "open"
     clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
     ignored: tuple[str, ...] = ()
@@ -136,6 +137,15 @@ def _general(raw: Mapping[str, Any], source: str, ignored: list[str]) -> General
     return parse_general({k: v for k, v in general.items() if k not in schema.GENERAL_IGNORED}, source)
 
 
+def _litellm(raw: Mapping[str, Any], source: str, ignored: list[str]) -> LiteLLMSettings:
+    """`litellm_settings` checked by its model; the LiteLLM settings the gateway lacks are reported."""
+    section = raw.get("litellm_settings") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(source, "litellm_settings", "must be a mapping")
+    ignored.extend(f"litellm_settings.{k}" for k in section if k not in schema.LITELLM_SETTINGS)
+    return parse_litellm({k: v for k, v in section.items() if k in schema.LITELLM_SETTINGS}, source)
+
+
 def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str | None, timedelta]:
     url = general.get("key_rotation_webhook_url")
     secret = general.get("key_rotation_webhook_secret")
@@ -152,26 +162,6 @@ def _rotation(general: Mapping[str, Any], source: str) -> tuple[str | None, str 
     except DurationError as exc:
         raise ConfigError(source, "general_settings.key_rotation_grace_period", str(exc)) from None
     return url, secret, period
-
-
-def _job_schedule(general: Mapping[str, Any], source: str) -> dict[str, float]:
-    from ..jobs.registry import JOBS  # the one list of jobs; imported here, when settings load
-
-    schedule = general.get("job_schedule") or {}
-    if not isinstance(schedule, dict):
-        raise ConfigError(source, "general_settings.job_schedule", "must map job names to seconds")
-    for name, every in schedule.items():
-        if name not in JOBS:
-            raise ConfigError(
-                source,
-                f"general_settings.job_schedule.{name}",
-                f"unknown job (known: {', '.join(JOBS)})",
-            )
-        if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
-            raise ConfigError(
-                source, f"general_settings.job_schedule.{name}", f"must be seconds > 0, got {every!r}"
-            )
-    return {str(k): float(v) for k, v in schedule.items()}
 
 
 def _allowed_hosts(general: Mapping[str, Any], source: str) -> tuple[str, ...]:
@@ -210,10 +200,6 @@ def load_settings(
             ignored.append(name)
         elif name not in schema.TOP_LEVEL:
             raise ConfigError(source, name, "unknown top-level section")
-    litellm_settings = raw.get("litellm_settings") or {}
-    if not isinstance(litellm_settings, dict):
-        raise ConfigError(source, "litellm_settings", "must be a mapping")
-    ignored.extend(f"litellm_settings.{k}" for k in litellm_settings if k not in schema.LITELLM_SETTINGS)
     extra_env = raw.get("environment_variables") or {}
     if not isinstance(extra_env, dict):
         raise ConfigError(source, "environment_variables", "must be a mapping")
@@ -226,12 +212,8 @@ def load_settings(
     deployments = tuple(parse_deployment(e, i, source, env, ignored) for i, e in enumerate(model_list))
 
     checked = _general(resolved, source, ignored)
+    litellm = _litellm(resolved, source, ignored)
     general = resolved.get("general_settings") or {}  # for the settings checked by a function
-    metrics_auth = (resolved.get("litellm_settings") or {}).get("require_auth_for_metrics_endpoint", False)
-    if not isinstance(metrics_auth, bool):
-        raise ConfigError(
-            source, "litellm_settings.require_auth_for_metrics_endpoint", "must be true or false"
-        )
     raw_general = raw.get("general_settings") if isinstance(raw.get("general_settings"), dict) else {}
     master_key, master_source, warnings = read_master_key(raw_general, general, env, source)
     database_url = checked.database_url or env.get("DATABASE_URL")
@@ -251,22 +233,22 @@ def load_settings(
         max_request_bytes=int(checked.max_request_size_mb * 1024 * 1024),
         max_response_bytes=int(checked.max_response_size_mb * 1024 * 1024),
         enable_jwt_auth=checked.enable_jwt_auth,
-        jwt_auth=checked.litellm_jwtauth.model_dump(exclude_unset=True) if checked.litellm_jwtauth else {},
+        jwt_auth=checked.litellm_jwtauth or JwtAuth(),
         jwt_public_key_urls=urls,
         jwt_issuer=env.get("JWT_ISSUER") or None,
         jwt_audience=env.get("JWT_AUDIENCE") or None,
         custom_auth=checked.custom_auth,
         custom_auth_mode=checked.custom_auth_settings.mode if checked.custom_auth_settings else "on",
-        metrics_require_auth=metrics_auth,
+        metrics_require_auth=litellm.require_auth_for_metrics_endpoint,
         key_rotation_webhook_url=webhook_url,
         key_rotation_webhook_secret=webhook_secret,
         key_rotation_grace=grace,
         key_cache_warm_hours=checked.key_cache_warm_hours,
-        job_schedule=_job_schedule(general, source),
+        job_schedule=dict(checked.job_schedule or {}),
         limits_on_redis_failure=checked.limits_on_redis_failure,
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
         ignored=tuple(ignored),
         warnings=warnings,
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
-        transport=parse_transport(resolved.get("litellm_settings") or {}, env, source),
+        transport=parse_transport(litellm.ssl_verify, env, source),
     )

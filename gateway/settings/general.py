@@ -1,33 +1,43 @@
 """`general_settings` as a model: the settings the gateway implements, their types and rules.
 
 Settings whose check needs more than a type (the master key's sources, the rotation webhook,
-job_schedule, the client-side host list) are typed `Any` here and checked by their function in
-settings/__init__.py; everything else is checked by the model, and its field names are the
-list of implemented settings (schema.GENERAL).
+the client-side host list) are typed `Any` here and checked by their function in
+settings/__init__.py; job_schedule's names are checked against the job registry by
+gateway/config.py (settings import no stage). Everything else is checked by the model, and
+its field names are the list of implemented settings (schema.GENERAL).
 """
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
-from .errors import ConfigError
-
-# As strict as the /key/* bodies (gateway/validation.py), with no pydantic import there: the
-# settings come first on the path.
-STRICT = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+from .section import STRICT, parse_section, reason
 
 Positive = Annotated[float, Field(gt=0, description="must be a positive number")]
 Flag = Annotated[bool, Field(description="must be true or false")]
+# litellm_jwtauth: claim names and scopes as LiteLLM's JWT settings take them (API.md §6).
+Claim = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), Field(description="must be a claim name")
+]
+Names = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]],
+    Field(description="must be a list of strings"),
+]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="must be a number of seconds >= 0")]
 
 
 def _yaml_on(v: Any) -> Any:
     """YAML reads a bare `on`/`off` as a boolean."""
     return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v
+
+
+def _one_scope(scope: str) -> str:
+    if any(c.isspace() for c in scope):  # the scope claim is a space-separated list
+        raise reason("a scope cannot contain spaces")
+    return scope
 
 
 class CustomAuthSettings(BaseModel):
@@ -41,19 +51,20 @@ class CustomAuthSettings(BaseModel):
 
 
 class JwtAuth(BaseModel):
-    """`litellm_jwtauth`: the names here; the values are checked by auth/jwt/settings.py."""
+    """`litellm_jwtauth`: checked here; auth/jwt/settings.py builds the JWT link's settings from it
+    (its defaults, the route aliases, the key URLs from the environment)."""
 
     model_config = STRICT
 
-    user_id_jwt_field: Any = None
-    team_id_jwt_field: Any = None
-    user_email_jwt_field: Any = None
-    admin_jwt_scope: Any = None
-    scope_jwt_field: Any = None
-    team_allowed_routes: Any = None
-    leeway: Any = None
-    public_key_ttl: Any = None
-    allowed_models: Any = None
+    user_id_jwt_field: Claim | None = None
+    team_id_jwt_field: Claim | None = None
+    user_email_jwt_field: Claim | None = None
+    admin_jwt_scope: Annotated[Claim, AfterValidator(_one_scope)] | None = None
+    scope_jwt_field: Claim | None = None
+    team_allowed_routes: Names | None = None
+    leeway: Seconds | None = None
+    public_key_ttl: Seconds | None = None
+    allowed_models: Names | None = None
 
 
 class GeneralSettings(BaseModel):
@@ -79,7 +90,10 @@ class GeneralSettings(BaseModel):
     key_rotation_webhook_url: Any = None  # checked with its secret (_rotation)
     key_rotation_webhook_secret: Any = None
     key_rotation_grace_period: Any = "24h"
-    job_schedule: Any = None  # _job_schedule: the job names come from the job registry
+    job_schedule: Annotated[
+        dict[str, Annotated[float, Field(gt=0, description="must be seconds > 0")]] | None,
+        Field(description="must map job names to seconds"),
+    ] = None  # the names: gateway/config.py, against the job registry
     limits_on_redis_failure: Annotated[
         Literal["open", "closed"], Field(description="must be one of open, closed")
     ] = "open"
@@ -89,47 +103,5 @@ class GeneralSettings(BaseModel):
 NO_ECHO = frozenset({"database_url"})  # may carry a password
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _rule(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """The description of the innermost field along `loc` that has one."""
-    rule = None
-    current: type[BaseModel] | None = model
-    for part in loc:
-        field = current.model_fields.get(str(part)) if current is not None else None
-        if field is None:
-            break
-        rule = field.description or rule
-        current = _model_of(field.annotation)
-    return rule
-
-
-def config_error(source: str, section: str, model: type[BaseModel], error: ErrorDetails) -> ConfigError:
-    """One line naming the file and the dotted key, worded like the rest of the config errors."""
-    loc = error["loc"]
-    key = ".".join([section, *(str(p) for p in loc)])
-    if error["type"] == "extra_forbidden":
-        return ConfigError(source, key, "unknown setting")
-    why = _rule(model, loc) or error["msg"][:1].lower() + error["msg"][1:]
-    value = error.get("input")
-    scalar = isinstance(value, str | int | float | bool) or value is None  # never a mapping's content
-    if scalar and loc and loc[0] not in NO_ECHO:
-        why += f", got {value!r}"
-    return ConfigError(source, key, why)
-
-
 def parse_general(general: Mapping[str, Any], source: str) -> GeneralSettings:
-    try:
-        return GeneralSettings.model_validate(general)
-    except ValidationError as exc:
-        raise config_error(
-            source, "general_settings", GeneralSettings, exc.errors(include_url=False)[0]
-        ) from None
+    return parse_section(GeneralSettings, general, source, "general_settings", no_echo=NO_ECHO)

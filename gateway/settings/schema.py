@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .general import GeneralSettings, JwtAuth
+from .litellm import LiteLLMSettings
+from .model_list import LiteLLMParams
 
 TOP_LEVEL = frozenset({"model_list", "general_settings", "litellm_settings", "environment_variables"})
 # LiteLLM sections the gateway reads nothing from: reported once as ignored.
@@ -23,8 +25,9 @@ TOP_LEVEL_IGNORED = frozenset(
     }
 )
 
-# litellm_settings keys the gateway implements; every other key there is reported as ignored.
-LITELLM_SETTINGS = frozenset({"require_auth_for_metrics_endpoint", "ssl_verify"})
+# litellm_settings keys the gateway implements (the fields of settings/litellm.py's model); every
+# other key there is reported as ignored.
+LITELLM_SETTINGS = frozenset(LiteLLMSettings.model_fields)
 
 # general_settings keys the gateway implements: the fields of settings/general.py's model.
 GENERAL = frozenset(GeneralSettings.model_fields)
@@ -94,21 +97,8 @@ GENERAL_IGNORED = frozenset(
     }
 )
 
-LITELLM_PARAMS = frozenset(
-    {
-        "model",
-        "api_base",
-        "api_key",
-        "api_version",
-        "timeout",
-        "stream_timeout",
-        "mock_response",
-        "configurable_clientside_auth_params",
-        "organization",
-        "input_cost_per_token",
-        "output_cost_per_token",
-    }
-)
+# litellm_params the gateway implements: the fields of settings/model_list.py's model.
+LITELLM_PARAMS = frozenset(LiteLLMParams.model_fields)
 
 # litellm_params LiteLLM accepts (routing hints, provider knobs, default completion
 # kwargs) that the gateway does not act on.

@@ -27,6 +27,15 @@ def actor(principal: Principal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import keys, model_health, models, spend, usage  # noqa: F401 - registers the routes on bp
+    from . import (  # noqa: F401 - registers the routes on bp
+        audit,
+        customers,
+        keys,
+        model_health,
+        models,
+        organizations,
+        spend,
+        usage,
+    )
 
     app.register_blueprint(bp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Response, current_app, request
 from pydantic import BaseModel, Field
 
 from ..clock import iso
@@ -59,9 +59,7 @@ def event_view(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-def list_events(
-    filters: dict[str, Any], since: Any, until: Any, page: int, size: int
-) -> dict[str, Any]:
+def list_events(filters: dict[str, Any], since: Any, until: Any, page: int, size: int) -> dict[str, Any]:
     """The events matching every filter given, newest first; the shape of LiteLLM's `/audit`."""
     query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if filters.get("object_type"):
@@ -88,8 +86,6 @@ def list_events(
 
 @bp.get("/audit")
 def audit() -> Response:
-    from flask import request
-
     refuse_unknown(PARAMS)
     filters = parse(AuditFilters, {k: v for k, v in request.args.items() if k in AuditFilters.model_fields})
     since, until = time_param("start_date"), time_param("end_date", end=True)

@@ -30,6 +30,12 @@ MANAGEMENT_ROUTES = frozenset(
         "/key/regenerate",
         "/key/block",
         "/key/unblock",
+        # c-orgs, until a-teams' role table (ROUTE_ROLES) replaces this set:
+        *(f"/organization/{a}" for a in ("new", "info", "update", "delete", "list")),
+        *(f"/organization/member_{a}" for a in ("add", "update", "delete")),
+        *(f"/{b}/{a}" for b in ("customer", "end_user") for a in ("new", "info", "update", "delete", "list")),
+        *(f"/{b}/{a}" for b in ("customer", "end_user") for a in ("block", "unblock")),
+        "/audit",
     }
 )
 GROUPS = {

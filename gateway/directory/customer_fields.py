@@ -17,8 +17,10 @@ from ..validation import STRICT, given, parse
 from .org_fields import Ids
 
 NoBudgetRows = refused("shared budgets (`budget_id`) do not exist here; set `max_budget` etc. directly.")
-NotKept = refused("customers here keep `alias`, `blocked`, `models`, `default_model`, `max_budget`, "
-                  "`budget_duration`, `tpm_limit` and `rpm_limit` only.")
+NotKept = refused(
+    "customers here keep `alias`, `blocked`, `models`, `default_model`, `max_budget`, "
+    "`budget_duration`, `tpm_limit` and `rpm_limit` only."
+)
 SpendLater = refused("`spend` grows with metered usage; it is not set by hand.")
 
 

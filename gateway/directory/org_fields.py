@@ -29,8 +29,10 @@ Ids = Annotated[
     Field(min_length=1, description="must be a non-empty list of ids (non-empty strings, no NUL)"),
 ]
 NoBudgetRows = refused("shared budgets (`budget_id`) do not exist here; set `max_budget` etc. directly.")
-NotKept = refused("organizations here keep `models`, `max_budget`, `budget_duration`, `tpm_limit`, "
-                  "`rpm_limit`, `metadata` and `blocked` only.")
+NotKept = refused(
+    "organizations here keep `models`, `max_budget`, `budget_duration`, `tpm_limit`, "
+    "`rpm_limit`, `metadata` and `blocked` only."
+)
 NoMemberBudget = refused("a member's budget inside an organization is not kept here (team members' are).")
 SpendLater = refused("`spend` grows with metered usage; it is not set by hand.")
 ByTheGateway = refused("the gateway records who acted from the caller's credential.")

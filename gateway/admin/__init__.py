@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__)
 @bp.before_request
 def _authenticate() -> None:
     principal = authenticate(request)
-    authorize_route(principal, request.path)  # management routes: proxy_admin only
+    authorize_route(principal, request.path)  # the route table (authz/routes.py), then the object
     g.principal = principal
 
 
@@ -27,6 +27,6 @@ def actor(principal: Principal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import keys, model_health, models, spend, usage  # noqa: F401 - registers the routes on bp
+    from . import keys, model_health, models, spend, teams, usage, users  # noqa: F401 - registers the routes on bp
 
     app.register_blueprint(bp)

@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__)
 @bp.before_request
 def _authenticate() -> None:
     principal = authenticate(request)
-    authorize_route(principal, request.path)  # management routes: proxy_admin only
+    authorize_route(principal, request.path)  # the route table (authz/routes.py), then the object
     g.principal = principal
 
 
@@ -35,7 +35,9 @@ def init_app(app: Flask) -> None:
         models,
         organizations,
         spend,
+        teams,
         usage,
+        users,
     )
 
     app.register_blueprint(bp)

@@ -10,6 +10,7 @@ from flask import Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 
 from ..body import read_json_object
+from ..directory import access, key_access
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
 from ..keys.fields import NOT_ENFORCED, KeyListFilters, KeyRef, validate
@@ -60,32 +61,48 @@ def _report_not_enforced(state: BlueprintSetupState) -> None:
 
 @bp.post("/key/generate")
 def generate() -> Response:
-    return _json(service.generate(_body(), actor(g.principal)))
+    body = key_access.check_generate(g.principal, _body())
+    return _json(service.generate(body, actor(g.principal)))
 
 
 @bp.post("/key/update")
 def update() -> Response:
-    return _json(service.update(_body(), actor(g.principal)))
+    body = _body()
+    key_access.check_update(g.principal, body)
+    return _json(service.update(body, actor(g.principal)))
 
 
 @bp.post("/key/delete")
 def delete() -> Response:
-    return _json(service.delete(_body(), actor(g.principal)))
+    body = _body()
+    if g.principal.role != "proxy_admin":
+        if body.get("key_aliases"):
+            raise PermissionDenied("Only proxy admins may delete keys by alias.", param="key_aliases")
+        keys = body.get("keys")
+        for key in keys if isinstance(keys, list) else ():
+            key_access.check_key(g.principal, key, "/key/delete")
+    return _json(service.delete(body, actor(g.principal)))
 
 
 @bp.post("/key/block")
 def block() -> Response:
-    return _json(service.set_blocked(_only_key(_body()), True, actor(g.principal)))
+    key = _only_key(_body())
+    key_access.check_key(g.principal, key, "/key/block")
+    return _json(service.set_blocked(key, True, actor(g.principal)))
 
 
 @bp.post("/key/unblock")
 def unblock() -> Response:
-    return _json(service.set_blocked(_only_key(_body()), False, actor(g.principal)))
+    key = _only_key(_body())
+    key_access.check_key(g.principal, key, "/key/unblock")
+    return _json(service.set_blocked(key, False, actor(g.principal)))
 
 
 @bp.post("/key/regenerate")
 def regenerate() -> Response:
-    return _json(service.regenerate(_body(), actor(g.principal)))
+    body = _body()
+    key_access.check_key(g.principal, body.get("key"), "/key/regenerate")
+    return _json(service.regenerate(body, actor(g.principal)))
 
 
 @bp.post("/key/<key>/regenerate")
@@ -93,6 +110,7 @@ def regenerate_path(key: str) -> Response:
     body = _body() if request.content_length or request.is_json else {}
     if "key" in body:
         raise BadRequest("Give the key in the path or in the body, not both.", param="key")
+    key_access.check_key(g.principal, key, "/key/regenerate")
     return _json(service.regenerate({**body, "key": key}, actor(g.principal)))
 
 
@@ -108,8 +126,10 @@ def info() -> Response:
         if principal.key_hash is None:
             raise BadRequest("Give `?key=`: this caller has no key of its own.", param="key")
         key = principal.key_hash
-    elif not principal.is_admin and to_hash(key) != principal.key_hash:
-        raise PermissionDenied("Only proxy admins may read other keys.")
+    elif not access.reads_all(principal) and to_hash(key) != principal.key_hash:
+        if not principal.user_id:
+            raise PermissionDenied("Only proxy admins may read other keys.")
+        key_access.check_key(principal, key, "/key/info", write=False)
     return _json(service.info(key))
 
 
@@ -131,6 +151,14 @@ def list_keys() -> Response:
     filters = validate(
         {k: v for k, v in request.args.items() if k in KeyListFilters.model_fields}, KeyListFilters
     )
+    if not access.reads_all(g.principal):  # the caller's own keys, or a team's it manages
+        team_id = filters.get("team_id")
+        if team_id and access.manages_team(g.principal, team_id):
+            pass
+        elif filters.get("user_id") not in (None, g.principal.user_id) or g.principal.user_id is None:
+            raise access.denied("user", filters.get("user_id"))
+        else:
+            filters["user_id"] = g.principal.user_id
     return _json(
         service.list_keys(
             page=_int_param("page", 1, 1, 1_000_000),

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROXY_ADMIN = "proxy_admin"
+PROXY_ADMIN_VIEWER = "proxy_admin_viewer"
 INTERNAL_USER = "internal_user"
+INTERNAL_USER_VIEWER = "internal_user_viewer"
+ORG_ADMIN = "org_admin"
 TEAM = "team"
-ROLES = (PROXY_ADMIN, INTERNAL_USER, TEAM)
+LLM_ONLY = "llm_only"  # a virtual key with no user: LLM routes and its own key's info
+ROLES = (PROXY_ADMIN, PROXY_ADMIN_VIEWER, INTERNAL_USER, INTERNAL_USER_VIEWER, ORG_ADMIN, TEAM)
 
 
 @dataclass(frozen=True, slots=True)

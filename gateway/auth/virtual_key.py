@@ -28,4 +28,6 @@ class VirtualKeyAuthenticator:
             raise ExpiredKey(f"Key {credential.masked} has expired.")
         if record.blocked:
             raise AuthError(f"Key {credential.masked} is blocked.", reason="blocked_key")
+        if record.team_blocked:
+            raise AuthError(f"The team of key {credential.masked} is blocked.", reason="blocked_team")
         return record.principal

@@ -8,7 +8,7 @@ from ..auth.principal import Principal
 from ..errors import PermissionDenied
 from ..usage import Meter
 from . import limits
-from .routes import default_routes, is_management, route_allowed
+from .routes import default_routes, roles_for, route_allowed
 
 ALL_MODELS = frozenset({"*", "all-proxy-models"})
 
@@ -19,9 +19,12 @@ def model_allowed(principal: Principal, model: str) -> bool:
 
 
 def authorize_route(principal: Principal, path: str) -> None:
-    """Raise PermissionDenied unless `principal` may call `path`."""
-    if is_management(path) and not principal.is_admin:
-        raise PermissionDenied(f"Only proxy admins may call {path}.", reason="admin_only")
+    """Raise PermissionDenied unless `principal` may call `path`: the one check of the route
+    table (routes.ROUTE_ROLES), for every auth method; the key's `allowed_routes` narrow it."""
+    roles = roles_for(path)
+    if roles is not None and principal.role not in roles:
+        who = "proxy admins" if roles == {"proxy_admin"} else ", ".join(sorted(roles))
+        raise PermissionDenied(f"Only {who} may call {path}.", reason="admin_only")
     allowed = principal.allowed_routes or default_routes(principal.role)
     if not route_allowed(path, allowed):
         raise PermissionDenied(f"This key may not call {path}.", reason="route_not_allowed")

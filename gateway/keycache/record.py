@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from ..auth.principal import INTERNAL_USER, Limits, Principal
+from ..auth.principal import LLM_ONLY, Limits, Principal
 from ..clock import epoch
 
-L2_FORMAT = 1  # bump when the encoding changes: old entries then read as misses
+L2_FORMAT = 2  # bump when the encoding changes: old entries then read as misses
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class KeyRecord:
     limits: Limits
     version: int
     principal: Principal
+    user_role: str | None = None  # the owner's role (users.user_role); None: no user, LLM-only key
+    team_blocked: bool = False  # the key's team is blocked (refused like a blocked key)
 
     @classmethod
     def build(
@@ -45,10 +47,12 @@ class KeyRecord:
         grace_until: float | None,
         limits: Limits,
         version: int,
+        user_role: str | None = None,
+        team_blocked: bool = False,
     ) -> KeyRecord:
         principal = Principal(
             method="virtual_key",
-            role=INTERNAL_USER,
+            role=user_role or LLM_ONLY,  # a key acts with its owner's role
             subject=key_alias or key_name,
             key_hash=token,
             user_id=user_id,
@@ -59,7 +63,7 @@ class KeyRecord:
         )
         return cls(
             token, key_name, key_alias, user_id, team_id, models, allowed_routes, expires, blocked,
-            grace_until, limits, version, principal,
+            grace_until, limits, version, principal, user_role, team_blocked,
         )  # fmt: skip
 
     @classmethod
@@ -83,6 +87,8 @@ class KeyRecord:
                 max_parallel_requests=row["max_parallel_requests"],
             ),
             version=row["version"],
+            user_role=row.get("user_role"),
+            team_blocked=bool(row.get("team_blocked")),
         )
 
     def encode(self) -> bytes:
@@ -93,7 +99,7 @@ class KeyRecord:
                 L2_FORMAT, self.version, self.token, self.key_name, self.key_alias, self.user_id,
                 self.team_id, self.models, self.allowed_routes, self.expires, self.blocked,
                 self.grace_until, lim.max_budget, lim.spend, lim.rpm_limit, lim.tpm_limit,
-                lim.max_parallel_requests,
+                lim.max_parallel_requests, self.user_role, self.team_blocked,
             ]
         )  # fmt: skip
 
@@ -102,7 +108,7 @@ class KeyRecord:
         """None when the bytes are not a record of this format (treated as a miss)."""
         try:
             v = orjson.loads(data)
-            if not isinstance(v, list) or len(v) != 17 or v[0] != L2_FORMAT:
+            if not isinstance(v, list) or len(v) != 19 or v[0] != L2_FORMAT:
                 return None
             return cls.build(
                 token=v[2], key_name=v[3], key_alias=v[4], user_id=v[5], team_id=v[6],
@@ -110,7 +116,7 @@ class KeyRecord:
                 grace_until=v[11],
                 limits=Limits(max_budget=v[12], spend=v[13], rpm_limit=v[14], tpm_limit=v[15],
                               max_parallel_requests=v[16]),
-                version=v[1],
+                version=v[1], user_role=v[17], team_blocked=bool(v[18]),
             )  # fmt: skip
         except (orjson.JSONDecodeError, TypeError, ValueError):
             return None

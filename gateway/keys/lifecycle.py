@@ -13,7 +13,7 @@ from ..durations import parse_duration
 from ..errors import BadRequest
 from ..extensions import db
 from ..keycache.record import KeyRecord
-from ..keycache.store import COLUMNS
+from ..keycache.store import select_records
 from ..models import DeprecatedToken, VerificationToken
 from . import service
 from .secrets import key_name
@@ -112,9 +112,7 @@ def warm_cache(hours: float | None = None) -> str:
         hours=hours or current_app.extensions["gateway.settings"].key_cache_warm_hours
     )
     rows = db.session.execute(
-        sa.select(*COLUMNS).where(
-            VT.last_used_at >= since, sa.or_(VT.expires.is_(None), VT.expires > utcnow())
-        )
+        select_records().where(VT.last_used_at >= since, sa.or_(VT.expires.is_(None), VT.expires > utcnow()))
     ).mappings()
     records = [KeyRecord.from_row(r) for r in rows]
     written = cache.shared.warm(records) if records else 0

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import keycache
 from ..auth.master import META_NAME
 from ..clock import utcnow
+from ..directory import key_links
 from ..durations import MAX, parse_duration
 from ..errors import BadRequest, NotFound
 from ..extensions import db
@@ -136,6 +137,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
         created_by=actor,
         version=1,
     )
+    key_links.check(values, actor)
     _apply(row, values)
     db.session.add(row)
     audit(actor, "generate", row.token, fields=sorted(values), not_enforced=fields.unenforced(values))
@@ -146,6 +148,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
 def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
     values = fields.validate(body, fields.KeyUpdateRequest)
     row = _row(values.pop("key"))
+    key_links.check(values, actor, current=row)
     _apply(row, values)
     row.version += 1
     row.updated_at = utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .directory_paths import directory_paths
 from .schemas import KEY_REF, TEXT
 
 JSON = "application/json"
@@ -375,6 +376,7 @@ def paths(require_metrics_auth: bool) -> dict[str, Any]:
         out[f"{prefix}/model/info"] = {"get": _model_info()}
     out.update(_key_ops())
     out.update(_info_ops())
+    out.update(directory_paths(_errors(*ADMIN)))
     out.update(_public())
     out["/metrics"] = _metrics(require_metrics_auth)
     return out

@@ -61,7 +61,7 @@ def test_user_list_pages_and_filters(admin):
                 "auto_create_key": False,
                 "user_role": "internal_user_viewer" if i % 2 else "internal_user",
             },
-        )  # noqa: E501
+        )
     page = admin.get("/user/list", page="1", page_size="2")
     assert page["total"] == 5 and page["total_pages"] == 3 and len(page["users"]) == 2
     viewers = admin.get("/user/list", role="internal_user_viewer")

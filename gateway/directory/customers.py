@@ -18,7 +18,9 @@ from ..errors import BadRequest, NotFound
 from ..extensions import db
 from ..models import Customer
 from . import customer_fields as fields
-from .record import apply, audit, plain
+from .audit import record as audit
+from .common import apply
+from .common import view as plain
 
 BUDGET_FIELDS = ("max_budget", "budget_duration", "budget_reset_at", "tpm_limit", "rpm_limit")
 

@@ -22,7 +22,9 @@ from ..extensions import db
 from ..models import DeprecatedToken, Organization, OrganizationMembership, Team, TeamMembership, User
 from ..models import VerificationToken as Key
 from . import org_fields as fields
-from .record import apply, audit, plain
+from .audit import record as audit
+from .common import apply
+from .common import view as plain
 
 READ_ALL = frozenset({"proxy_admin", "proxy_admin_viewer"})
 ADMIN_ROLES = frozenset({"proxy_admin", "proxy_admin_viewer"})

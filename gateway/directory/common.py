@@ -44,10 +44,17 @@ def apply(row: Any, values: dict[str, Any]) -> None:
 
 def key_tokens(where: sa.ColumnElement[bool]) -> list[str]:
     """The hashes of the keys matching `where`, with their deprecated hashes still in grace:
-    every cached record that changes when those keys' owner does."""
+    every cached record that changes when those keys' owner does. Their `version` is bumped,
+    as a key's own change does: the versioned L2 write then replaces the older record."""
     tokens = list(db.session.scalars(sa.select(VerificationToken.token).where(where)))
     if not tokens:
         return []
+    db.session.execute(
+        sa.update(VerificationToken)
+        .where(VerificationToken.token.in_(tokens))
+        .values(version=VerificationToken.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     older = db.session.scalars(sa.select(DeprecatedToken.token).where(DeprecatedToken.new_token.in_(tokens)))
     return [*tokens, *older]
 

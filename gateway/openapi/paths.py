@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import directory
 from .directory_paths import directory_paths
 from .schemas import KEY_REF, TEXT
 
@@ -375,6 +376,7 @@ def paths(require_metrics_auth: bool) -> dict[str, Any]:
         out[f"{prefix}/responses"] = {"post": _openai("Responses API", "ResponsesRequest", True)}
         out[f"{prefix}/model/info"] = {"get": _model_info()}
     out.update(_key_ops())
+    out.update(directory.operations(_op, _ok, _body, ADMIN))
     out.update(_info_ops())
     out.update(directory_paths(_errors(*ADMIN)))
     out.update(_public())

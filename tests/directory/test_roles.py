@@ -102,7 +102,7 @@ def test_team_admin_manages_its_team_members_and_keys_only(user_as, admin, dclie
     admin.post(
         "/team/new",
         {"team_id": "t1", "models": ["gpt-4o"], "members_with_roles": [{"role": "admin", "user_id": "lead"}]},
-    )  # noqa: E501
+    )
     admin.post("/team/new", {"team_id": "t2"})
     added = lead.post("/team/member_add", {"team_id": "t1", "member": {"user_id": "mem"}})
     assert added.status_code == 200

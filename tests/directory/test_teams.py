@@ -20,7 +20,7 @@ def test_team_new_with_members_and_info(admin):
             "team_alias": "core",
             "models": ["gpt-4o"],
             "members_with_roles": [{"role": "admin", "user_id": "ann"}],
-        },  # noqa: E501
+        },
     )
     assert team["team_id"] == "t1" and team["models"] == ["gpt-4o"] and team["blocked"] is False
     assert team["members_with_roles"] == [{"role": "admin", "user_id": "ann", "user_email": "ann@x.io"}]
@@ -79,7 +79,7 @@ def test_member_add_update_delete(admin, dclient):
     upd = admin.post(
         "/team/member_update",
         {"team_id": "t1", "user_id": user_id, "role": "admin", "rpm_limit": 7, "allowed_models": ["gpt-4o"]},
-    )  # noqa: E501
+    )
     assert (upd["role"], upd["rpm_limit"], upd["allowed_models"]) == ("admin", 7, ["gpt-4o"])
     key = admin.generate(team_id="t1", user_id=user_id)["key"]
     admin.post("/team/member_delete", {"team_id": "t1", "user_email": "new@x.io"})
@@ -92,7 +92,7 @@ def test_team_models_and_permissions(admin):
     assert admin.post("/team/model/add", {"team_id": "t1", "models": ["gpt-mini", "gpt-4o"]})["models"] == [
         "gpt-4o",
         "gpt-mini",
-    ]  # noqa: E501
+    ]
     assert admin.post("/team/model/delete", {"team_id": "t1", "models": ["gpt-4o"]})["models"] == ["gpt-mini"]
     perms = admin.get("/team/permissions_list", team_id="t1")
     assert (

@@ -8,6 +8,8 @@ from flask import Blueprint, Flask, g, request
 from ..auth import authenticate
 from ..auth.principal import Principal
 from ..authz import authorize_route
+from ..authz.routes import is_management
+from ..directory.access import require_known_user
 
 bp = Blueprint("admin", __name__)
 
@@ -16,6 +18,8 @@ bp = Blueprint("admin", __name__)
 def _authenticate() -> None:
     principal = authenticate(request)
     authorize_route(principal, request.path)  # the route table (authz/routes.py), then the object
+    if is_management(request.path) and not principal.is_admin:
+        require_known_user(principal)  # a JWT's `sub` is no user until an admin makes it one
     g.principal = principal
 
 

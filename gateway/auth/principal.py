@@ -12,7 +12,7 @@ INTERNAL_USER_VIEWER = "internal_user_viewer"
 ORG_ADMIN = "org_admin"
 TEAM = "team"
 LLM_ONLY = "llm_only"  # a virtual key with no user: LLM routes and its own key's info
-ROLES = (PROXY_ADMIN, PROXY_ADMIN_VIEWER, INTERNAL_USER, INTERNAL_USER_VIEWER, ORG_ADMIN, TEAM)
+ROLES = (PROXY_ADMIN, INTERNAL_USER, TEAM)  # what custom auth may return
 
 
 @dataclass(frozen=True, slots=True)

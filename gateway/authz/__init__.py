@@ -22,7 +22,11 @@ def authorize_route(principal: Principal, path: str) -> None:
     """Raise PermissionDenied unless `principal` may call `path`: the one check of the route
     table (routes.ROUTE_ROLES), for every auth method; the key's `allowed_routes` narrow it."""
     roles = roles_for(path)
-    if roles is not None and principal.role not in roles:
+    # A management route acts for a user: a non-admin caller with none (an LLM-only key, a JWT
+    # or custom-auth principal naming no user) has nothing of its own to manage.
+    if roles is not None and (
+        principal.role not in roles or (not principal.is_admin and not principal.user_id)
+    ):
         who = "proxy admins" if roles == {"proxy_admin"} else ", ".join(sorted(roles))
         raise PermissionDenied(f"Only {who} may call {path}.", reason="admin_only")
     allowed = principal.allowed_routes or default_routes(principal.role)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..auth.principal import ORG_ADMIN, PROXY_ADMIN, PROXY_ADMIN_VIEWER, Principal
 from ..errors import PermissionDenied
 from ..extensions import db
-from ..models import OrganizationMembership, Team, TeamMembership
+from ..models import OrganizationMembership, Team, TeamMembership, User
 
 READ_ALL = frozenset({PROXY_ADMIN, PROXY_ADMIN_VIEWER})
 
@@ -78,3 +78,10 @@ def require_self_or_reader(principal: Principal, user_id: str | None) -> None:
     if reads_all(principal) or (user_id is not None and user_id == principal.user_id):
         return
     raise denied("user", user_id)
+
+
+def require_known_user(principal: Principal) -> None:
+    """A non-admin manages things as a user of the gateway: its user must exist (LiteLLM creates
+    JWT users only with `user_id_upsert`, not implemented here)."""
+    if not principal.user_id or db.session.get(User, principal.user_id) is None:
+        raise PermissionDenied("This caller is not a user of the gateway: ask an admin to add it.")

@@ -44,9 +44,13 @@ class Credential:
 # --- who is calling (auth/) ------------------------------------------------------------------
 
 PROXY_ADMIN = "proxy_admin"
+PROXY_ADMIN_VIEWER = "proxy_admin_viewer"
 INTERNAL_USER = "internal_user"
+INTERNAL_USER_VIEWER = "internal_user_viewer"
+ORG_ADMIN = "org_admin"
 TEAM = "team"
-ROLES = (PROXY_ADMIN, INTERNAL_USER, TEAM)
+LLM_ONLY = "llm_only"  # a virtual key with no user: LLM routes and its own key's info
+ROLES = (PROXY_ADMIN, INTERNAL_USER, TEAM)  # what custom auth may return
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class Principal:
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     expires: float | None = None  # epoch seconds; authz refuses a principal past it
     blocked: bool = False  # authz refuses a blocked principal
+    team_blocked: bool = False  # ... and one whose team is blocked
 
     @property
     def is_admin(self) -> bool:
@@ -118,6 +123,8 @@ class KeyRecord:
     grace_until: float | None  # set when looked up by a deprecated hash
     limits: Limits
     version: int
+    user_role: str | None = None  # the owner's role (users.user_role); None: no user, an LLM-only key
+    team_blocked: bool = False  # the key's team is blocked (refused like a blocked key)
 
 
 # --- what the client asked for (proxy/) ------------------------------------------------------

@@ -207,3 +207,70 @@ def test_release_step_flask_db_upgrade_on_a_fresh_database(tmp_path):
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _key_row(token: str, **ids: str) -> dict:
+    return {
+        "token": token,
+        "key_name": "sk-...abcd",
+        "models": "[]",
+        "metadata": "{}",
+        "allowed_routes": "[]",
+        **ids,
+    }
+
+
+def test_directory_migration_adopts_existing_key_owners_and_keeps_grace_rows(empty_db_url, tmp_path):
+    """0005 on a database with keys: their user/team/org rows are created, FKs hold, nothing lost."""
+    from sqlalchemy import text
+
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "GATEWAY_CONFIG": {},
+            "GATEWAY_ENV": {"DATABASE_URL": empty_db_url, "LITELLM_MASTER_KEY": MASTER},
+            "AUTO_MIGRATE": True,
+        }
+    )
+    with app.app_context():
+        downgrade(directory=MIGRATIONS_DIR, revision="0004_key_fields")
+        with db.engine.begin() as conn:
+            insert = text(
+                "INSERT INTO verification_tokens (token, key_name, models, metadata, allowed_routes,"
+                " user_id, team_id, organization_id) VALUES (:token, :key_name, :models, :metadata,"
+                " :allowed_routes, :user_id, :team_id, :organization_id)"
+            )
+            conn.execute(insert, _key_row("a" * 64, user_id="u1", team_id="t1", organization_id="o1"))
+            conn.execute(insert, _key_row("b" * 64, user_id="u1", team_id=None, organization_id=None))
+            conn.execute(
+                text("INSERT INTO deprecated_tokens (token, new_token, revoke_at) VALUES (:t, :n, :r)"),
+                {"t": "c" * 64, "n": "a" * 64, "r": "2030-01-01 00:00:00+00:00"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (actor, action, key_hash, detail) VALUES ('m', 'generate', :k, '{}')"
+                ),
+                {"k": "a" * 64},
+            )
+        upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT user_id, user_role FROM users")).all() == [
+                ("u1", "internal_user_viewer")
+            ]
+            assert conn.execute(text("SELECT team_id FROM teams")).all() == [("t1",)]
+            assert conn.execute(text("SELECT organization_id FROM organizations")).all() == [("o1",)]
+            assert conn.execute(text("SELECT token FROM deprecated_tokens")).all() == [("c" * 64,)]
+            assert conn.execute(text("SELECT object_type, object_id FROM audit_events")).all() == [
+                ("key", "a" * 64)
+            ]
+        fks = {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("verification_tokens")}
+        assert fks == {"users", "teams", "organizations"}
+        # The cascade LiteLLM's /user/delete performs: the user's keys, and their grace rows, go too.
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE user_id = 'u1'"))
+            assert conn.execute(text("SELECT count(*) FROM verification_tokens")).scalar() == 0
+        downgrade(directory=MIGRATIONS_DIR, revision="0004_key_fields")
+        assert not {"users", "teams"} & set(inspect(db.engine).get_table_names())
+        assert inspect(db.engine).get_foreign_keys("verification_tokens") == []
+        db.session.remove()
+        db.engine.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, request
 
+from ..authz.routes import is_management
+from ..directory.access import require_known_user
 from ..guard import guard
 from ..values import Principal
 
@@ -13,7 +15,9 @@ bp = Blueprint("admin", __name__)
 
 @bp.before_request
 def _guard() -> None:
-    guard(request)  # management routes: proxy_admin only
+    principal = guard(request)  # the route table (authz/routes.py), then the object in each view
+    if is_management(request.path) and not principal.is_admin:
+        require_known_user(principal)  # a JWT's `sub` is no user until an admin makes it one
 
 
 def actor(principal: Principal) -> str:
@@ -24,6 +28,17 @@ def actor(principal: Principal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import keys, model_health, models, spend, usage  # noqa: F401 - registers the routes on bp
+    from . import (  # noqa: F401 - registers the routes on bp
+        audit,
+        customers,
+        keys,
+        model_health,
+        models,
+        organizations,
+        spend,
+        teams,
+        usage,
+        users,
+    )
 
     app.register_blueprint(bp)

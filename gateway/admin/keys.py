@@ -10,6 +10,7 @@ from flask import Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 
 from ..body import read_json_object
+from ..directory import access, key_access
 from ..errors import BadRequest, PermissionDenied
 from ..keys import service
 from ..keys.fields import NOT_ENFORCED, KeyRef, validate
@@ -49,32 +50,48 @@ def _report_not_enforced(state: BlueprintSetupState) -> None:
 
 @bp.post("/key/generate")
 def generate() -> Response:
-    return _json(service.generate(_body(), actor(g.principal)))
+    body = key_access.check_generate(g.principal, _body())
+    return _json(service.generate(body, actor(g.principal)))
 
 
 @bp.post("/key/update")
 def update() -> Response:
-    return _json(service.update(_body(), actor(g.principal)))
+    body = _body()
+    key_access.check_update(g.principal, body)
+    return _json(service.update(body, actor(g.principal)))
 
 
 @bp.post("/key/delete")
 def delete() -> Response:
-    return _json(service.delete(_body(), actor(g.principal)))
+    body = _body()
+    if g.principal.role != "proxy_admin":
+        if body.get("key_aliases"):
+            raise PermissionDenied("Only proxy admins may delete keys by alias.", param="key_aliases")
+        keys = body.get("keys")
+        for key in keys if isinstance(keys, list) else ():
+            key_access.check_key(g.principal, key, "/key/delete")
+    return _json(service.delete(body, actor(g.principal)))
 
 
 @bp.post("/key/block")
 def block() -> Response:
-    return _json(service.set_blocked(_only_key(_body()), True, actor(g.principal)))
+    key = _only_key(_body())
+    key_access.check_key(g.principal, key, "/key/block")
+    return _json(service.set_blocked(key, True, actor(g.principal)))
 
 
 @bp.post("/key/unblock")
 def unblock() -> Response:
-    return _json(service.set_blocked(_only_key(_body()), False, actor(g.principal)))
+    key = _only_key(_body())
+    key_access.check_key(g.principal, key, "/key/unblock")
+    return _json(service.set_blocked(key, False, actor(g.principal)))
 
 
 @bp.post("/key/regenerate")
 def regenerate() -> Response:
-    return _json(service.regenerate(_body(), actor(g.principal)))
+    body = _body()
+    key_access.check_key(g.principal, body.get("key"), "/key/regenerate")
+    return _json(service.regenerate(body, actor(g.principal)))
 
 
 @bp.post("/key/<key>/regenerate")
@@ -82,6 +99,7 @@ def regenerate_path(key: str) -> Response:
     body = _body() if request.content_length or request.is_json else {}
     if "key" in body:
         raise BadRequest("Give the key in the path or in the body, not both.", param="key")
+    key_access.check_key(g.principal, key, "/key/regenerate")
     return _json(service.regenerate({**body, "key": key}, actor(g.principal)))
 
 
@@ -93,8 +111,10 @@ def info() -> Response:
         if principal.key_hash is None:
             raise BadRequest("Give `?key=`: this caller has no key of its own.", param="key")
         key = principal.key_hash
-    elif not principal.is_admin and to_hash(key) != principal.key_hash:
-        raise PermissionDenied("Only proxy admins may read other keys.")
+    elif not access.reads_all(principal) and to_hash(key) != principal.key_hash:
+        if not principal.user_id:
+            raise PermissionDenied("Only proxy admins may read other keys.")
+        key_access.check_key(principal, key, "/key/info", write=False)
     return _json(service.info(key))
 
 
@@ -107,12 +127,21 @@ def health() -> Response:
 @bp.get("/key/list")
 def list_keys() -> Response:
     q = parse_query(KeyListQuery)
+    user_id, team_id = q.user_id, q.team_id
+    principal = g.principal
+    if not access.reads_all(principal):  # the caller's own keys, or a team's it manages
+        if team_id and access.manages_team(principal, team_id):
+            pass
+        elif user_id not in (None, principal.user_id) or principal.user_id is None:
+            raise access.denied("user", user_id)
+        else:
+            user_id = principal.user_id
     return _json(
         service.list_keys(
             page=q.page,
             size=q.size,
-            user_id=q.user_id,
-            team_id=q.team_id,
+            user_id=user_id,
+            team_id=team_id,
             key_alias=q.key_alias,
             full=q.return_full_object,
         )

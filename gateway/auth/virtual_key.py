@@ -7,14 +7,15 @@ import time
 from flask import Request
 
 from ..keycache import KeyCache
-from ..values import INTERNAL_USER, Credential, KeyRecord, Principal
+from ..values import LLM_ONLY, Credential, KeyRecord, Principal
 
 
 def principal_of(record: KeyRecord, credential: Credential) -> Principal:
-    """A key acts as an internal user with the key's own models, routes and limits."""
+    """A key acts with its owner's role (an LLM-only key without one), and its own models, routes
+    and limits."""
     return Principal(
         method="virtual_key",
-        role=INTERNAL_USER,
+        role=record.user_role or LLM_ONLY,
         subject=record.key_alias or record.key_name,
         key_hash=record.token,
         key_name=credential.masked,  # the key as presented (an old key in its grace period too)
@@ -25,6 +26,7 @@ def principal_of(record: KeyRecord, credential: Credential) -> Principal:
         limits=record.limits,
         expires=record.expires,
         blocked=record.blocked,
+        team_blocked=record.team_blocked,
     )
 
 

@@ -8,7 +8,7 @@ import time
 from ..errors import AuthError, ExpiredKey, PermissionDenied
 from ..values import Principal
 from .limits import Admission, Admitter
-from .routes import default_routes, is_management, route_allowed
+from .routes import default_routes, roles_for, route_allowed
 
 __all__ = ["Admission", "Admitter", "authorize", "authorize_model", "authorize_route", "model_allowed"]
 
@@ -23,19 +23,27 @@ def model_allowed(principal: Principal, model: str) -> bool:
 def authorize(principal: Principal, path: str) -> None:
     """May this principal act at all, and call `path`? 401 for an expired or blocked key, 403
     for a route it may not call."""
-    if principal.blocked:
-        shown = f"Key {principal.key_name}" if principal.key_name else "Key"
-        raise AuthError(f"{shown} is blocked.", reason="blocked_key")
+    shown = f"Key {principal.key_name}" if principal.key_name else "Key"
     if principal.expires is not None and time.time() >= principal.expires:
-        shown = f"Key {principal.key_name}" if principal.key_name else "Key"
         raise ExpiredKey(f"{shown} has expired.")
+    if principal.blocked:
+        raise AuthError(f"{shown} is blocked.", reason="blocked_key")
+    if principal.team_blocked:
+        raise AuthError(f"The team of {shown[0].lower()}{shown[1:]} is blocked.", reason="blocked_team")
     authorize_route(principal, path)
 
 
 def authorize_route(principal: Principal, path: str) -> None:
-    """Raise PermissionDenied unless `principal` may call `path`."""
-    if is_management(path) and not principal.is_admin:
-        raise PermissionDenied(f"Only proxy admins may call {path}.", reason="admin_only")
+    """Raise PermissionDenied unless `principal` may call `path`: the one check of the route
+    table (routes.ROUTE_ROLES), for every auth method; the key's `allowed_routes` narrow it."""
+    roles = roles_for(path)
+    # A management route acts for a user: a non-admin caller with none (an LLM-only key, a JWT
+    # or custom-auth principal naming no user) has nothing of its own to manage.
+    if roles is not None and (
+        principal.role not in roles or (not principal.is_admin and not principal.user_id)
+    ):
+        who = "proxy admins" if roles == {"proxy_admin"} else ", ".join(sorted(roles))
+        raise PermissionDenied(f"Only {who} may call {path}.", reason="admin_only")
     allowed = principal.allowed_routes or default_routes(principal.role)
     if not route_allowed(path, allowed):
         raise PermissionDenied(f"This key may not call {path}.", reason="route_not_allowed")

@@ -1,4 +1,4 @@
-"""Operator commands: `gateway run` (console script) and the `flask keys ...` group."""
+"""Operator commands: `gateway run` (console script) and the `flask keys|users|teams|orgs|jobs ...` groups."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .directory import orgs_group, teams_group, users_group
     from .jobs import jobs
     from .keys import keys
 
     app.cli.add_command(keys)
     app.cli.add_command(jobs)
+    for group in (users_group, teams_group, orgs_group):
+        app.cli.add_command(group)

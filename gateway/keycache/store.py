@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clock import utcnow
 from ..errors import ServiceUnavailable
 from ..extensions import db
-from ..models import DeprecatedToken, VerificationToken
+from ..models import DeprecatedToken, Team, User, VerificationToken
 from ..values import KeyRecord
 from . import record as codec
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 _VT = VerificationToken.__table__
 _DT = DeprecatedToken.__table__
+_USERS = User.__table__
+_TEAMS = Team.__table__
 COLUMNS = [
     _VT.c[name]
     for name in (
@@ -26,17 +28,31 @@ COLUMNS = [
         "blocked", "max_budget", "spend", "rpm_limit", "tpm_limit", "max_parallel_requests", "version",
     )
 ]  # fmt: skip
+# The owner's role and the team's block come in the same query: a key acts with its owner's role.
+OWNER = [_USERS.c.user_role, sa.func.coalesce(_TEAMS.c.blocked, sa.false()).label("team_blocked")]
+
+
+def select_records() -> sa.Select:
+    """Rows of current keys ready for record.from_row (the warm job adds its own filter)."""
+    return _with_owner(sa.select(*COLUMNS, *OWNER).select_from(_VT))
+
+
+def _with_owner(select: sa.Select) -> sa.Select:
+    return select.outerjoin(_USERS, _USERS.c.user_id == _VT.c.user_id).outerjoin(
+        _TEAMS, _TEAMS.c.team_id == _VT.c.team_id
+    )
 
 
 def _query(token: str) -> sa.CompoundSelect:
-    current = sa.select(*COLUMNS, sa.cast(sa.null(), _DT.c.revoke_at.type).label("revoke_at")).where(
+    revoke_none = sa.cast(sa.null(), _DT.c.revoke_at.type).label("revoke_at")
+    current = _with_owner(sa.select(*COLUMNS, *OWNER, revoke_none).select_from(_VT)).where(
         _VT.c.token == token
     )
-    deprecated = (
-        sa.select(*COLUMNS, _DT.c.revoke_at)
-        .join_from(_DT, _VT, _DT.c.new_token == _VT.c.token)
-        .where(_DT.c.token == token)
-    )
+    deprecated = _with_owner(
+        sa.select(*COLUMNS, *OWNER, _DT.c.revoke_at)
+        .select_from(_DT)
+        .join(_VT, _DT.c.new_token == _VT.c.token)
+    ).where(_DT.c.token == token)
     return sa.union_all(current, deprecated)
 
 
@@ -58,7 +74,7 @@ def load(token: str) -> KeyRecord | None:
 def recently_used(since: datetime) -> list[KeyRecord]:
     """Unexpired keys used since `since` (the warming job's read)."""
     rows = db.session.execute(
-        sa.select(*COLUMNS).where(
+        select_records().where(
             _VT.c.last_used_at >= since, sa.or_(_VT.c.expires.is_(None), _VT.c.expires > utcnow())
         )
     ).mappings()

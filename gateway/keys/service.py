@@ -19,7 +19,7 @@ from ..extensions import db
 from ..headers import hash_secret, mask
 from ..models import AuditEvent, DeprecatedToken, GatewayMeta, VerificationToken
 from ..stages import stages
-from . import fields
+from . import fields, links
 from .secrets import key_name, new_key, to_hash
 from .view import key_view, secret_view
 
@@ -135,6 +135,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
         created_by=actor,
         version=1,
     )
+    links.check(values, actor)
     _apply(row, values)
     db.session.add(row)
     audit(actor, "generate", row.token, fields=sorted(values), not_enforced=fields.unenforced(values))
@@ -145,6 +146,7 @@ def generate(body: dict[str, Any], actor: str) -> dict[str, Any]:
 def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
     values = fields.validate(body, fields.KeyUpdateRequest)
     row = _row(values.pop("key"))
+    links.check(values, actor, current=row)
     _apply(row, values)
     row.version += 1
     row.updated_at = utcnow()

@@ -1,17 +1,27 @@
 """The gateway's tables, as SQLAlchemy models (migrations never import these)."""
 
 from .audit import AuditEvent
+from .customers import Customer
 from .jobs import JobRun
 from .keys import DeprecatedToken, VerificationToken
 from .meta import GatewayMeta
+from .organizations import Organization, OrganizationMembership
+from .teams import Team, TeamMembership
 from .usage import DailyUsage, UsageLog
+from .users import User
 
 __all__ = [
     "AuditEvent",
+    "Customer",
     "DailyUsage",
     "DeprecatedToken",
     "GatewayMeta",
     "JobRun",
+    "Organization",
+    "OrganizationMembership",
+    "Team",
+    "TeamMembership",
     "UsageLog",
+    "User",
     "VerificationToken",
 ]

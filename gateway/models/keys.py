@@ -20,8 +20,13 @@ class VerificationToken(db.Model):
     models: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, nullable=False, default=dict)
     allowed_routes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    user_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    team_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Deleting a user, team or organization deletes its keys, as LiteLLM's delete endpoints do.
+    user_id: Mapped[str | None] = mapped_column(
+        String(255), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[str | None] = mapped_column(
+        String(255), ForeignKey("teams.team_id", ondelete="CASCADE"), index=True
+    )
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     max_budget: Mapped[float | None] = mapped_column(Float)
@@ -45,7 +50,9 @@ class VerificationToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     expiry_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # LiteLLM key settings stored and echoed but not enforced yet (keys/fields.py NOT_ENFORCED).
-    organization_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    organization_id: Mapped[str | None] = mapped_column(
+        String(255), ForeignKey("organizations.organization_id", ondelete="CASCADE"), index=True
+    )
     soft_budget: Mapped[float | None] = mapped_column(Float)
     model_max_budget: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_rpm_limit: Mapped[dict[str, int] | None] = mapped_column(JSON)

@@ -12,6 +12,8 @@ from flask import Blueprint, Flask, Response, current_app
 
 from ..headers import header_table
 from ..stages import stages
+from .directory import COMPONENTS as USER_TEAM_COMPONENTS
+from .directory_paths import DIRECTORY_COMPONENTS
 from .paths import paths
 from .schemas import COMPONENTS
 
@@ -44,7 +46,10 @@ def document(app: Flask) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{name: []} for name in schemes],  # any one of them
         "paths": paths(settings.metrics_require_auth),
-        "components": {"schemas": COMPONENTS, "securitySchemes": schemes},
+        "components": {
+            "schemas": {**COMPONENTS, **USER_TEAM_COMPONENTS, **DIRECTORY_COMPONENTS},
+            "securitySchemes": schemes,
+        },
     }
 
 

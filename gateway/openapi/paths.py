@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..admin.params import KeyInfoQuery, KeyListQuery, SpendLogsQuery, UsageDailyQuery
+from . import directory
+from .directory_paths import directory_paths
 from .schemas import KEY_REF, TEXT, value_schema
 
 JSON = "application/json"
@@ -402,7 +404,9 @@ def paths(require_metrics_auth: bool) -> dict[str, Any]:
         out[f"{prefix}/responses"] = {"post": _openai("Responses API", "ResponsesRequest", True)}
         out[f"{prefix}/model/info"] = {"get": _model_info()}
     out.update(_key_ops())
+    out.update(directory.operations(_op, _ok, _body, ADMIN))
     out.update(_info_ops())
+    out.update(directory_paths(_errors(*ADMIN)))
     out.update(_public())
     out["/metrics"] = _metrics(require_metrics_auth)
     return out

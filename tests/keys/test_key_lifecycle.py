@@ -150,6 +150,7 @@ def test_delete_by_alias_and_unknown_keys_are_404(kclient, admin):
 
 
 def test_list_paginates_and_filters(admin):
+    admin.post("/team/new", {"team_id": "t1"})  # a key's team must exist (AUTHZ.md)
     made = [admin.generate(user_id="u1" if i % 2 else "u2", team_id="t1") for i in range(5)]
     page1 = admin.get("/key/list", page="1", size="2")
     page3 = admin.get("/key/list", page="3", size="2")

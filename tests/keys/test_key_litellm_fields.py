@@ -73,6 +73,20 @@ EXAMPLES = {
 UPDATE_ONLY = {"temp_budget_increase": 10.0, "temp_budget_expiry": "2030-01-01T00:00:00+00:00"}
 
 
+@pytest.fixture(autouse=True)
+def organizations(kapp):
+    """A key's organization_id must name a real organization (AUTHZ.md): the ones used below."""
+    from gateway.extensions import db
+    from gateway.models import Organization
+
+    with kapp.app_context():
+        for org in ("org-1", "org-2"):
+            db.session.add(
+                Organization(organization_id=org, models=[], meta={}, spend=0.0, blocked=False, version=1)
+            )
+        db.session.commit()
+
+
 def test_generate_answers_every_field_of_litellms_generate_key_response(admin):
     created = admin.generate(models=["gpt-4o"], duration="1d", key_alias="shape")
     missing = set(GENERATE_REQUEST_BASE + KEY_REQUEST_BASE + GENERATE_KEY_RESPONSE) - set(created)

@@ -41,6 +41,7 @@ def test_500_requests_make_500_rows_and_spend_is_the_sum_of_costs(uapp, redis_ur
 
 def test_event_fields_from_an_upstream_json_answer(uapp, upstream):
     client = uapp.test_client()
+    Admin(client).post("/team/new", {"team_id": "t-1"})  # a key's team must exist (AUTHZ.md)
     made = Admin(client).generate(user_id="u-1", team_id="t-1")
     resp = client.post(
         "/chat/completions", json={"model": "gpt-4o", "messages": []}, headers=auth(made["key"])

@@ -1,0 +1,62 @@
+"""A key's user, team and organization are real rows, and the key stays within its team's bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import audit
+from ..clock import utcnow
+from ..errors import BadRequest
+from ..extensions import db
+from ..models import Organization, Team, User
+
+ALL = frozenset({"*", "all-proxy-models"})
+LIMITS = ("max_budget", "tpm_limit", "rpm_limit", "max_parallel_requests")
+
+
+def check(values: dict[str, Any], actor: str, current: Any = None) -> None:
+    """Before a key is written with `values` (over the `current` row on update): an unknown
+    user_id is created (LiteLLM's /key/generate does so); the team must exist, not be blocked,
+    and allow the key's models; a key limit above its team's is refused, naming both (#40866)."""
+    user_id = values.get("user_id")
+    if user_id:
+        ensure_user(user_id, actor)
+    org = values.get("organization_id")
+    if org and db.session.get(Organization, org) is None:
+        raise BadRequest(f"Organization not found: {org!r}.", param="organization_id")
+    team_id = values["team_id"] if "team_id" in values else getattr(current, "team_id", None)
+    if not team_id:
+        return
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise BadRequest(f"Team not found: {team_id!r}.", param="team_id")
+    if team.blocked:
+        raise BadRequest(f"Team {team_id!r} is blocked: it cannot have new or changed keys.", param="team_id")
+    models = values["models"] if "models" in values else list(getattr(current, "models", None) or [])
+    allowed = list(team.models or [])
+    if allowed and ALL.isdisjoint(allowed):
+        outside = [m for m in models if m not in allowed and m != "all-team-models"]
+        if outside:
+            raise BadRequest(
+                f"Key model {outside[0]!r} is not in team {team_id!r}'s models ({', '.join(allowed)}).",
+                param="models",
+            )
+    for name in LIMITS:
+        mine = values[name] if name in values else getattr(current, name, None)
+        theirs = getattr(team, name, None)
+        if mine is not None and theirs is not None and mine > theirs:
+            raise BadRequest(f"Key {name} {mine} is above team {team_id!r}'s {name} {theirs}.", param=name)
+
+
+def ensure_user(user_id: str, actor: str) -> User:
+    """LiteLLM's /key/generate upserts an unknown user_id as a user (generate_key_helper_fn,
+    "CREATE USER (If necessary)"): kept, with the least role that can own a key."""
+    row = db.session.get(User, user_id)
+    if row is None:
+        now = utcnow()
+        row = User(user_id=user_id, user_role="internal_user", models=[], meta={}, spend=0.0, blocked=False,
+                   created_at=now, updated_at=now, version=1)  # fmt: skip
+        db.session.add(row)
+        db.session.flush()
+        audit.record(actor, "create", "user", user_id, after={"user_id": user_id, "user_role": row.user_role})
+    return row

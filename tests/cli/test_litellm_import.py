@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +356,39 @@ def test_an_unreachable_source_is_a_clear_error(gapp):
     )
     assert result.exit_code != 0 and "Cannot read LiteLLM's database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rerun_keeps_spend_and_usage_the_gateway_metered(gapp, litellm_url, db_url):
+    run_import(gapp, litellm_url)
+    ann = hash_secret("sk-ann-gpt4o-only-0001")
+    plain_db = db_url.replace("+psycopg", "")
+    with psycopg.connect(plain_db, autocommit=True) as conn:  # as the flush job leaves a used key
+        conn.execute(
+            "UPDATE verification_tokens SET spend = 0.9, last_used_at = now() WHERE token = %s", [ann]
+        )
+        conn.execute(
+            "UPDATE daily_usage SET requests = requests + 5, cost = cost + 1 WHERE key_hash = %s AND day = %s",
+            [ann, DAY2.date()],
+        )
+    with psycopg.connect(litellm_url, autocommit=True) as conn:  # LiteLLM served meanwhile too
+        conn.execute('UPDATE "LiteLLM_VerificationToken" SET spend = 0.7 WHERE token = %s', [ann])
+        _insert(conn, "LiteLLM_SpendLogs", request_id="r6", call_type="acompletion", api_key=ann, spend=0.5,
+                prompt_tokens=1, completion_tokens=1, startTime=DAY2, endTime=DAY2, model="gpt-4o",
+                model_group="gpt-4o", status="success")  # fmt: skip
+
+    report = run_import(gapp, litellm_url)
+
+    conflicts = report["tables"]["LiteLLM_VerificationToken"]["conflict_rows"]
+    assert any("spend 0.7 in LiteLLM, 0.9 here" in c["detail"] for c in conflicts)
+    with psycopg.connect(plain_db) as conn:
+        assert conn.execute("SELECT spend FROM verification_tokens WHERE token = %s", [ann]).fetchone() == (
+            0.9,
+        )
+        day2 = conn.execute(
+            "SELECT requests, round(cost::numeric, 6) FROM daily_usage WHERE key_hash = %s AND day = %s",
+            [ann, DAY2.date()],
+        ).fetchone()
+        assert day2 == (5 + 2, Decimal("1.53"))  # the gateway's 5 requests + LiteLLM's 2 now
+    before = dump(db_url)
+    run_import(gapp, litellm_url)
+    assert dump(db_url) == before

@@ -30,6 +30,7 @@ def import_(url: str, dry_run: bool, batch_size: int, master_key: str | None, re
     """Import keys (they keep working: same hashes), users, teams, memberships, organizations,
     customers, budgets and daily spend. Safe to run again: equal rows are left as they are."""
     import psycopg
+    import redis
 
     from ..compat.litellm_import import run_import
 
@@ -37,6 +38,10 @@ def import_(url: str, dry_run: bool, batch_size: int, master_key: str | None, re
         report = run_import(
             url, batch_size=batch_size, dry_run=dry_run, master_key=master_key, restart=restart
         )
+    except redis.RedisError as exc:
+        raise click.ClickException(
+            f"Redis is unavailable ({type(exc).__name__}): try again shortly."
+        ) from None
     except psycopg.Error as exc:  # the source cannot be read at all
         raise click.ClickException(
             f"Cannot read LiteLLM's database: {str(exc).strip().splitlines()[0]}"

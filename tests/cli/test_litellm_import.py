@@ -392,3 +392,15 @@ def test_a_rerun_keeps_spend_and_usage_the_gateway_metered(gapp, litellm_url, db
     before = dump(db_url)
     run_import(gapp, litellm_url)
     assert dump(db_url) == before
+
+
+def test_a_second_import_at_the_same_time_is_refused(gapp, litellm_url, redis_url, db_url):
+    import redis
+
+    from gateway.compat.litellm_import.run import LEASE
+
+    redis.Redis.from_url(redis_url).set(LEASE, "someone-else", px=60_000)
+    before = dump(db_url)
+    report = run_import(gapp, litellm_url, ok=False)
+    assert "Another `flask litellm import` is running" in report["error"]
+    assert dump(db_url) == before

@@ -7,9 +7,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...extensions import db
+from ... import leases
+from ...extensions import db, get_redis
 from ...headers import hash_secret
 from ...stages import stages
 from . import source as src
@@ -43,6 +46,10 @@ REQUIRED = (
 )
 
 
+LEASE = "gw:lease:litellm-import"
+LEASE_TTL = 300.0  # renewed per batch: a crashed run frees it within this
+
+
 class ImportFailed(Exception):
     pass
 
@@ -58,6 +65,28 @@ def run_import(
     batch: the report says where it stopped (`error`), and the next run resumes there."""
     source_id, shown = src.fingerprint(url)
     report = Report(source=shown, dry_run=dry_run)
+    client = get_redis(current_app)
+    lease = leases.acquire(client, LEASE, LEASE_TTL)
+    if lease is None:
+        report.error = (
+            "Another `flask litellm import` is running against this gateway; try again when it ends."
+        )
+        return report
+    try:
+        return _run(url, source_id, report, batch_size, dry_run, master_key, restart)
+    finally:
+        leases.release(client, LEASE, lease)
+
+
+def _run(
+    url: str,
+    source_id: str,
+    report: Report,
+    batch_size: int,
+    dry_run: bool,
+    master_key: str | None,
+    restart: bool,
+) -> Report:
     source = src.Source(url)
     try:
         missing = [t.name for t in REQUIRED if not source.has_table(t.name)]
@@ -139,10 +168,11 @@ def _step(
             rows += len(batch)
             last = [batch[-1][c] for c in table.key]
             _commit(ctx, source_id, name, last, rows, dry_run)
+            leases.renew(get_redis(current_app), LEASE, LEASE_TTL)
         if not dry_run:
             save_checkpoint(source_id, name, DONE, rows)
             db.session.commit()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, psycopg.Error) as exc:  # psycopg.Error unwrapped: reading the source
         db.session.rollback()
         ctx.stale.clear()
         ctx.created.clear()

@@ -15,13 +15,12 @@ from ... import leases
 from ...extensions import db, get_redis
 from ...headers import hash_secret
 from ...stages import stages
+from . import key_steps, steps
 from . import source as src
-from . import steps
 from .report import Report
 from .steps import Context
 from .writer import DONE, checkpoints, clear_checkpoints, save_checkpoint
 
-RowStep = Callable[[Context, dict[str, Any], Any], None]
 # (checkpoint/report name, the source table paged, handler, handler takes the whole batch)
 STEPS: tuple[tuple[str, src.Table, Callable[..., None], bool], ...] = (
     (src.ORGANIZATIONS.name, src.ORGANIZATIONS, steps.organization, False),
@@ -30,8 +29,8 @@ STEPS: tuple[tuple[str, src.Table, Callable[..., None], bool], ...] = (
     (src.TEAM_MEMBERSHIPS.name, src.TEAMS, steps.team_members, True),  # with members_with_roles
     (src.ORG_MEMBERSHIPS.name, src.ORG_MEMBERSHIPS, steps.org_member, False),
     (src.CUSTOMERS.name, src.CUSTOMERS, steps.customer, False),
-    (src.KEYS.name, src.KEYS, steps.key, False),
-    (src.SPEND.name + " (daily)", src.SPEND, steps.daily_spend, False),
+    (src.KEYS.name, src.KEYS, key_steps.key, False),
+    (src.SPEND.name + " (daily)", src.SPEND, key_steps.daily_spend, False),
 )
 REQUIRED = (
     src.BUDGETS,

@@ -1,0 +1,147 @@
+"""The handlers of keys (LiteLLM_VerificationToken) and spend (LiteLLM_SpendLogs as daily sums):
+each key keeps its hash, so a client's `sk-...` works here on its first request."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...durations import parse_duration
+from ...extensions import db
+from ...headers import hash_secret, mask
+from ...keys import links
+from ...keys import service as keys
+from ...models import DailyUsage, DeprecatedToken, ImportedUsage, Organization, Team, User, VerificationToken
+from . import mapping
+from .report import TableReport
+from .source import USERS, utc
+from .steps import Context, fits, record
+from .writer import ACTOR, upsert
+
+HEX = re.compile(r"[0-9a-f]{64}")
+UI_TEAM = "litellm-dashboard"  # LiteLLM's admin UI logs in with short-lived keys of this team
+
+
+def _key_hash(row: dict[str, Any], m: mapping.Mapped) -> str | None:
+    """LiteLLM stores sha256 hex of the key, as the gateway does (values.hash_secret); very old
+    LiteLLM versions stored the `sk-...` itself, which is hashed here and never kept."""
+    token = row["token"]
+    if HEX.fullmatch(token):
+        return token
+    if token.startswith("sk-"):
+        m.conflicts.append("the key was stored in plaintext by LiteLLM: imported by its hash only")
+        return hash_secret(token)
+    return None
+
+
+def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
+    m = mapping.key(row, ctx.budget(row["budget_id"]))
+    token = _key_hash(row, m)
+    what = (row["key_alias"] or row["key_name"] or "") + f" ({token[:12] if token else '?'}...)"
+    if token is None:
+        report.skip(what, "`token` is neither a SHA-256 hex digest nor an sk- key")
+        return
+    if row["token"] != token:
+        what = f"{mask(row['token'])} ({token[:12]}...)"
+    if token in ctx.master_hashes:
+        report.skip(what, "LiteLLM's master key is not imported: the gateway's is configured")
+        return
+    if row["team_id"] == UI_TEAM:
+        report.skip(what, "a LiteLLM admin UI session key")
+        return
+    if db.session.get(DeprecatedToken, token) is not None:
+        report.skip(what, "this hash is an old key in a regeneration grace period here")
+        return
+    v = m.values
+    if v["team_id"] and db.session.get(Team, v["team_id"]) is None:
+        report.skip(what, f"its team {v['team_id']!r} was not imported")
+        return
+    if v["user_id"] and db.session.get(User, v["user_id"]) is None:
+        if ctx.source.existing(USERS, "user_id", [v["user_id"]]):
+            report.skip(what, f"its owner {v['user_id']!r} was not imported")
+            return
+        links.ensure_user(v["user_id"], ACTOR)  # as LiteLLM's /key/generate does for an unknown user_id
+        m.conflicts.append(f"owner {v['user_id']!r} is not in LiteLLM_UserTable: created as internal_user")
+    if v["organization_id"] and db.session.get(Organization, v["organization_id"]) is None:
+        m.conflicts.append(f"organization {v['organization_id']!r} was not imported: key kept without one")
+        v["organization_id"] = None
+    if v["key_alias"]:
+        taken = db.session.scalar(
+            sa.select(VerificationToken.token).where(
+                VerificationToken.key_alias == v["key_alias"], VerificationToken.token != token
+            )
+        )
+        if taken:
+            m.conflicts.append(f"key_alias {v['key_alias']!r} is another key's here: imported without alias")
+            v["key_alias"] = None
+    if v["auto_rotate"] and not _duration(v["rotation_interval"]):
+        m.conflicts.append(f"rotation_interval {v['rotation_interval']!r} is not a duration: auto_rotate off")
+        v["auto_rotate"], v["rotation_at"] = False, None
+    name = row["key_name"] if row["key_name"] and len(row["key_name"]) <= 16 else None
+    v["key_name"] = name or (keys.key_name(row["token"]) if row["token"] != token else "sk-...")
+    if not fits(report, what, VerificationToken, {"token": token, **v}):
+        return
+    current = db.session.get(VerificationToken, token)
+    if current is not None and current.last_used_at is not None and current.spend != v["spend"]:
+        # The gateway has metered this key since: its spend (and live budget counter) wins.
+        m.conflicts.append(f"spend {v['spend']} in LiteLLM, {current.spend} here after use: kept here")
+        v["spend"] = current.spend
+    outcome, _ = upsert(VerificationToken, {"token": token}, v, utc(row["created_at"]), row=current)
+    if outcome == "imported":
+        keys.audit(ACTOR, "import", token, fields=sorted(k for k, x in v.items() if mapping.present(x)))
+        ctx.stale.append(token)
+        ctx.created.append(token)
+    elif outcome == "updated":
+        keys.audit(ACTOR, "update", token, source="litellm")
+        ctx.stale += [token, *keys.successors_of(token)]
+    record(report, what, m, outcome)
+
+
+def _duration(value: str | None) -> bool:
+    try:
+        parse_duration(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+USAGE = ("requests", "prompt_tokens", "completion_tokens", "cost", "errors")
+
+
+def daily_spend(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
+    """One (day, key, model) of LiteLLM_SpendLogs, summed: daily_usage gets LiteLLM's share,
+    replacing what an earlier import added and keeping what the gateway metered itself."""
+    api_key, model, day = row["api_key"], row["model"] or "", row["day"]
+    what = f"{day} {api_key[:12]}... {model}"
+    if not HEX.fullmatch(api_key or ""):
+        report.skip(what, "requests made without a virtual key")
+        return
+    if api_key in ctx.master_hashes:
+        report.skip(what, "requests made with LiteLLM's master key")
+        return
+    if len(model) > 255:
+        report.skip(what, "`model` is longer than 255 characters")
+        return
+    pk = (day, api_key, model)
+    theirs = {
+        "requests": int(row["requests"]),
+        "prompt_tokens": int(row["prompt_tokens"]),
+        "completion_tokens": int(row["completion_tokens"]),
+        "cost": float(row["cost"]),
+        "errors": int(row["errors"]),
+    }
+    before = db.session.get(ImportedUsage, pk)
+    ours = db.session.get(DailyUsage, pk)
+    merged = {
+        n: (getattr(ours, n) if ours else 0) - (getattr(before, n) if before else 0) + theirs[n]
+        for n in USAGE
+    }
+    identity = {"day": day, "key_hash": api_key, "model": model}
+    upsert(ImportedUsage, identity, theirs, row=before, find=False)
+    if ours is not None and all(abs(getattr(ours, n) - merged[n]) < 1e-9 for n in USAGE):
+        report.count("unchanged")
+        return
+    outcome, _ = upsert(DailyUsage, identity, merged, row=ours, find=False)
+    report.count(outcome)

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -150,17 +151,19 @@ def run_import(app, url: str, *extra: str, ok: bool = True) -> dict[str, Any]:
 
 
 def dump(db_url: str) -> dict[str, list[tuple]]:
-    """Every row of every gateway table, as text, in a stable order."""
-    with psycopg.connect(db_url.replace("+psycopg", "")) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")]  # fmt: skip
-        return {
-            t: sorted(
-                tuple(map(str, r))
-                for r in conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(t)))
-            )
-            for t in sorted(tables)
-        }
+    """Every row of every gateway table, as text, in a stable order (either database lane)."""
+    engine = sa.create_engine(db_url)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            return {
+                name: sorted(tuple(map(str, r)) for r in conn.execute(sa.select(table)))
+                for name, table in sorted(meta.tables.items())
+                if name != "alembic_version"
+            }
+    finally:
+        engine.dispose()
 
 
 def expected(plaintext: str, model: str) -> int:
@@ -182,6 +185,7 @@ def expected(plaintext: str, model: str) -> int:
     return 200
 
 
+@pytest.mark.parametrize("db_url", ["postgres", "sqlite"], indirect=True)
 def test_every_imported_key_answers_as_its_litellm_row_says(gapp, litellm_url):
     client = gapp.test_client()
     assert chat(client, "sk-ann-gpt4o-only-0001").status_code == 401  # unknown, and cached as unknown
@@ -277,6 +281,7 @@ def test_imported_rows_keep_litellm_fields(gapp, litellm_url, db_url):
         assert conn.execute("SELECT count(*) FROM litellm_import_checkpoints").fetchone() == (0,)
 
 
+@pytest.mark.parametrize("db_url", ["postgres", "sqlite"], indirect=True)
 def test_a_second_run_changes_nothing(gapp, litellm_url, db_url):
     run_import(gapp, litellm_url)
     before = dump(db_url)

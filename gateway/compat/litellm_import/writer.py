@@ -4,6 +4,7 @@ audit event per change, and the checkpoint that lets a failed run resume after i
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,17 @@ def too_long(model: type[db.Model], values: dict[str, Any]) -> str | None:
         if length is not None and len(value) > length:
             return f"`{column.name}` is longer than {length} characters"
     return None
+
+
+def same(stored: Any, value: Any) -> bool:
+    """Equal as stored: SQLite gives timestamps back without their zone (they were written in UTC)."""
+    if isinstance(stored, datetime) and isinstance(value, datetime):
+        return _aware(stored) == _aware(value)
+    return stored == value
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _audited(values: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +93,7 @@ def upsert(
                 after=_audited({**identity, **values}),
             )
         return "imported", row
-    changed = {n: v for n, v in values.items() if getattr(row, n) != v}
+    changed = {n: v for n, v in values.items() if not same(getattr(row, n), v)}
     if not changed:
         return "unchanged", row
     before = {n: getattr(row, n) for n in changed}

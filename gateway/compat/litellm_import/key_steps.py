@@ -51,29 +51,26 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     if row["team_id"] == UI_TEAM:
         report.skip(what, "a LiteLLM admin UI session key")
         return
-    if db.session.get(DeprecatedToken, token) is not None:
+    if ctx.known.get(DeprecatedToken, token) is not None:
         report.skip(what, "this hash is an old key in a regeneration grace period here")
         return
     v = m.values
-    if v["team_id"] and db.session.get(Team, v["team_id"]) is None:
+    if v["team_id"] and ctx.known.get(Team, v["team_id"]) is None:
         report.skip(what, f"its team {v['team_id']!r} was not imported")
         return
-    if v["user_id"] and db.session.get(User, v["user_id"]) is None:
+    if v["user_id"] and ctx.known.get(User, v["user_id"]) is None:
         if ctx.source.existing(USERS, "user_id", [v["user_id"]]):
             report.skip(what, f"its owner {v['user_id']!r} was not imported")
             return
-        links.ensure_user(v["user_id"], ACTOR)  # as LiteLLM's /key/generate does for an unknown user_id
+        # As LiteLLM's /key/generate does for an unknown user_id.
+        ctx.known.put(User, v["user_id"], links.ensure_user(v["user_id"], ACTOR))
         m.conflicts.append(f"owner {v['user_id']!r} is not in LiteLLM_UserTable: created as internal_user")
-    if v["organization_id"] and db.session.get(Organization, v["organization_id"]) is None:
+    if v["organization_id"] and ctx.known.get(Organization, v["organization_id"]) is None:
         m.conflicts.append(f"organization {v['organization_id']!r} was not imported: key kept without one")
         v["organization_id"] = None
     if v["key_alias"]:
-        taken = db.session.scalar(
-            sa.select(VerificationToken.token).where(
-                VerificationToken.key_alias == v["key_alias"], VerificationToken.token != token
-            )
-        )
-        if taken:
+        holder = ctx.aliases.get(v["key_alias"])
+        if holder is not None and holder != token:
             m.conflicts.append(f"key_alias {v['key_alias']!r} is another key's here: imported without alias")
             v["key_alias"] = None
     if v["auto_rotate"] and not _duration(v["rotation_interval"]):
@@ -83,12 +80,17 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     v["key_name"] = name or (keys.key_name(row["token"]) if row["token"] != token else "sk-...")
     if not fits(report, what, VerificationToken, {"token": token, **v}):
         return
-    current = db.session.get(VerificationToken, token)
+    current = ctx.known.get(VerificationToken, token)
     if current is not None and current.last_used_at is not None and current.spend != v["spend"]:
         # The gateway has metered this key since: its spend (and live budget counter) wins.
         m.conflicts.append(f"spend {v['spend']} in LiteLLM, {current.spend} here after use: kept here")
         v["spend"] = current.spend
-    outcome, _ = upsert(VerificationToken, {"token": token}, v, utc(row["created_at"]), row=current)
+    outcome, _ = upsert(
+        VerificationToken, {"token": token}, v, utc(row["created_at"]), row=current, find=False
+    )
+    ctx.aliases = {a: t for a, t in ctx.aliases.items() if t != token}  # its old alias is free now
+    if v["key_alias"]:
+        ctx.aliases[v["key_alias"]] = token
     if outcome == "imported":
         keys.audit(ACTOR, "import", token, fields=sorted(k for k, x in v.items() if mapping.present(x)))
         ctx.stale.append(token)
@@ -132,8 +134,8 @@ def daily_spend(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
         "cost": float(row["cost"]),
         "errors": int(row["errors"]),
     }
-    before = db.session.get(ImportedUsage, pk)
-    ours = db.session.get(DailyUsage, pk)
+    before = ctx.known.get(ImportedUsage, pk)
+    ours = ctx.known.get(DailyUsage, pk)
     merged = {
         n: (getattr(ours, n) if ours else 0) - (getattr(before, n) if before else 0) + theirs[n]
         for n in USAGE
@@ -145,3 +147,34 @@ def daily_spend(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
         return
     outcome, _ = upsert(DailyUsage, identity, merged, row=ours, find=False)
     report.count(outcome)
+
+
+def _hashes(batch: list[dict[str, Any]]) -> list[str]:
+    return [hash_secret(r["token"]) if r["token"].startswith("sk-") else r["token"] for r in batch]
+
+
+def prefetch_keys(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    tokens = _hashes(batch)
+    ctx.known.load(VerificationToken, tokens)
+    ctx.known.load(DeprecatedToken, tokens)
+    ctx.known.load(Team, [r["team_id"] for r in batch])
+    ctx.known.load(User, [r["user_id"] for r in batch])
+    ctx.known.load(Organization, [r["organization_id"] for r in batch])
+    aliases = {r["key_alias"] for r in batch if r["key_alias"]}
+    ctx.aliases = (
+        dict(
+            db.session.execute(
+                sa.select(VerificationToken.key_alias, VerificationToken.token).where(
+                    VerificationToken.key_alias.in_(sorted(aliases))
+                )
+            ).all()
+        )
+        if aliases
+        else {}
+    )
+
+
+def prefetch_spend(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    pks = [(r["day"], r["api_key"], r["model"] or "") for r in batch if HEX.fullmatch(r["api_key"] or "")]
+    ctx.known.load(ImportedUsage, pks)
+    ctx.known.load(DailyUsage, pks)

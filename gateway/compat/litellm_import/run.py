@@ -21,16 +21,22 @@ from .report import Report
 from .steps import Context
 from .writer import DONE, checkpoints, clear_checkpoints, save_checkpoint
 
-# (checkpoint/report name, the source table paged, handler, handler takes the whole batch)
-STEPS: tuple[tuple[str, src.Table, Callable[..., None], bool], ...] = (
-    (src.ORGANIZATIONS.name, src.ORGANIZATIONS, steps.organization, False),
-    (src.USERS.name, src.USERS, steps.user, False),
-    (src.TEAMS.name, src.TEAMS, steps.team, False),
-    (src.TEAM_MEMBERSHIPS.name, src.TEAMS, steps.team_members, True),  # with members_with_roles
-    (src.ORG_MEMBERSHIPS.name, src.ORG_MEMBERSHIPS, steps.org_member, False),
-    (src.CUSTOMERS.name, src.CUSTOMERS, steps.customer, False),
-    (src.KEYS.name, src.KEYS, key_steps.key, False),
-    (src.SPEND.name + " (daily)", src.SPEND, key_steps.daily_spend, False),
+
+def _nothing(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    pass  # team_members reads what it needs once it has merged the batch's members
+
+
+# (checkpoint/report name, the source table paged, what a batch reads here first, handler,
+# whether the handler takes the whole batch)
+STEPS: tuple[tuple[str, src.Table, Callable[..., None], Callable[..., None], bool], ...] = (
+    (src.ORGANIZATIONS.name, src.ORGANIZATIONS, steps.prefetch_organizations, steps.organization, False),
+    (src.USERS.name, src.USERS, steps.prefetch_users, steps.user, False),
+    (src.TEAMS.name, src.TEAMS, steps.prefetch_teams, steps.team, False),
+    (src.TEAM_MEMBERSHIPS.name, src.TEAMS, _nothing, steps.team_members, True),  # with members_with_roles
+    (src.ORG_MEMBERSHIPS.name, src.ORG_MEMBERSHIPS, steps.prefetch_org_members, steps.org_member, False),
+    (src.CUSTOMERS.name, src.CUSTOMERS, steps.prefetch_customers, steps.customer, False),
+    (src.KEYS.name, src.KEYS, key_steps.prefetch_keys, key_steps.key, False),
+    (src.SPEND.name + " (daily)", src.SPEND, key_steps.prefetch_spend, key_steps.daily_spend, False),
 )
 REQUIRED = (
     src.BUDGETS,
@@ -106,10 +112,9 @@ def _run(
             clear_checkpoints(source_id)
             db.session.commit()
         done = {} if restart else checkpoints(source_id)
-        for name, table, handle, whole_batch in STEPS:
-            _step(
-                ctx, report, source_id, name, table, handle, whole_batch, done.get(name), batch_size, dry_run
-            )
+        for name, table, prefetch, handle, whole_batch in STEPS:
+            step = (name, table, prefetch, handle, whole_batch)
+            _step(ctx, report, source_id, step, done.get(name), batch_size, dry_run)
         if dry_run:
             db.session.rollback()
         else:
@@ -138,14 +143,12 @@ def _step(
     ctx: Context,
     report: Report,
     source_id: str,
-    name: str,
-    table: src.Table,
-    handle: Callable[..., None],
-    whole_batch: bool,
+    step: tuple[str, src.Table, Callable[..., None], Callable[..., None], bool],
     checkpoint: Any,
     size: int,
     dry_run: bool,
 ) -> None:
+    name, table, prefetch, handle, whole_batch = step
     out = report.table(name)
     after = None
     if checkpoint is not None:
@@ -158,12 +161,16 @@ def _step(
     try:
         for batch in ctx.source.batches(table, size, after):
             number += 1
-            if whole_batch:
-                handle(ctx, batch, out)
-            else:
-                for row in batch:
-                    out.read += 1
-                    handle(ctx, row, out)
+            # No flush per lookup: the batch's rows were read up front (ctx.known); it is
+            # written at its commit.
+            with db.session.no_autoflush:
+                prefetch(ctx, batch)
+                if whole_batch:
+                    handle(ctx, batch, out)
+                else:
+                    for row in batch:
+                        out.read += 1
+                        handle(ctx, row, out)
             rows += len(batch)
             last = [batch[-1][c] for c in table.key]
             _commit(ctx, source_id, name, last, rows, dry_run)
@@ -175,6 +182,7 @@ def _step(
         db.session.rollback()
         ctx.stale.clear()
         ctx.created.clear()
+        ctx.known.clear()
         cause = getattr(exc, "orig", None) or exc
         where = f"after {json.dumps(after, default=str)}" if number == 1 and after else f"batch {number}"
         report.error = (
@@ -189,6 +197,7 @@ def _commit(ctx: Context, source_id: str, name: str, last: list[Any], rows: int,
         db.session.flush()  # later tables see this batch's rows; all rolled back at the end
         ctx.stale.clear()
         ctx.created.clear()
+        ctx.known.clear()
         return
     save_checkpoint(source_id, name, last, rows)
     db.session.commit()
@@ -198,3 +207,4 @@ def _commit(ctx: Context, source_id: str, name: str, last: list[Any], rows: int,
         stages().keycache.invalidate(ctx.stale, created=ctx.created)
     ctx.stale.clear()
     ctx.created.clear()
+    ctx.known.clear()

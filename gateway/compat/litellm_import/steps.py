@@ -21,6 +21,7 @@ from ...models import (
     VerificationToken,
 )
 from . import mapping
+from .lookup import Known
 from .report import TableReport
 from .source import TEAM_MEMBERSHIPS, Source, utc
 from .writer import too_long, upsert
@@ -34,6 +35,8 @@ class Context:
     master_hashes: frozenset[str]
     stale: list[str] = field(default_factory=list)  # key records to invalidate after the commit
     created: list[str] = field(default_factory=list)
+    known: Known = field(default_factory=Known)  # the gateway's rows this batch needs
+    aliases: dict[str, str] = field(default_factory=dict)  # key_alias -> token, for this batch's keys
 
     def budget(self, budget_id: str | None) -> dict[str, Any] | None:
         return self.budgets.get(budget_id) if budget_id else None
@@ -57,7 +60,10 @@ def organization(ctx: Context, row: dict[str, Any], report: TableReport) -> None
     oid = row["organization_id"]
     m = mapping.organization(row, ctx.budget(row["budget_id"]))
     if fits(report, oid, Organization, {"organization_id": oid, **m.values}):
-        outcome, _ = upsert(Organization, {"organization_id": oid}, m.values, utc(row["created_at"]))
+        current = ctx.known.get(Organization, oid)
+        outcome, _ = upsert(
+            Organization, {"organization_id": oid}, m.values, utc(row["created_at"]), row=current, find=False
+        )
         record(report, oid, m, outcome)
 
 
@@ -66,9 +72,9 @@ def user(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     m = mapping.user(row)
     if not fits(report, uid, User, {"user_id": uid, **m.values}):
         return
-    before = db.session.get(User, uid)
+    before = ctx.known.get(User, uid)
     old_role = before.user_role if before is not None else None
-    outcome, new = upsert(User, {"user_id": uid}, m.values, utc(row["created_at"]), row=before)
+    outcome, new = upsert(User, {"user_id": uid}, m.values, utc(row["created_at"]), row=before, find=False)
     if outcome == "updated" and new.user_role != old_role:  # a key acts with its owner's role
         ctx.stale += key_tokens(VerificationToken.user_id == uid)
     record(report, uid, m, outcome)
@@ -78,14 +84,14 @@ def team(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     tid = row["team_id"]
     m = mapping.team(row, ctx.model_aliases)
     oid = m.values["organization_id"]
-    if oid and db.session.get(Organization, oid) is None:
+    if oid and ctx.known.get(Organization, oid) is None:
         m.conflicts.append(f"organization {oid!r} was not imported: the team is imported without one")
         m.values["organization_id"] = None
     if not fits(report, tid, Team, {"team_id": tid, **m.values}):
         return
-    before = db.session.get(Team, tid)
+    before = ctx.known.get(Team, tid)
     was_blocked = before.blocked if before is not None else None
-    outcome, new = upsert(Team, {"team_id": tid}, m.values, utc(row["created_at"]), row=before)
+    outcome, new = upsert(Team, {"team_id": tid}, m.values, utc(row["created_at"]), row=before, find=False)
     if outcome == "updated" and new.blocked != was_blocked:  # cached key records carry it
         ctx.stale += key_tokens(VerificationToken.team_id == tid)
     record(report, tid, m, outcome)
@@ -124,22 +130,23 @@ def team_members(ctx: Context, teams: list[dict[str, Any]], report: TableReport)
     for u in ctx.source.users_in_teams(ids):
         for tid in set(u["teams"] or []) & set(ids):
             found.setdefault((tid, u["user_id"]), {"role": None})
+    ctx.known.load(Team, ids)
+    ctx.known.load(User, {uid for _, uid in found})
+    ctx.known.load(TeamMembership, found, by=PAIR)
     for (tid, uid), seen in sorted(found.items()):
         what = f"{tid}:{uid}"
         report.read += 1
-        if db.session.get(Team, tid) is None:
+        if ctx.known.get(Team, tid) is None:
             report.skip(what, f"team {tid!r} was not imported")
             continue
-        if uid.startswith("email:") or db.session.get(User, uid) is None:
+        if uid.startswith("email:") or ctx.known.get(User, uid) is None:
             report.skip(
                 what, f"user {uid.removeprefix('email:')!r} was not imported (not in LiteLLM_UserTable)"
             )
             continue
         membership = seen.get("membership")
         m = mapping.team_member(seen["role"], membership, ctx.budget((membership or {}).get("budget_id")))
-        row = db.session.scalar(
-            sa.select(TeamMembership).where(TeamMembership.team_id == tid, TeamMembership.user_id == uid)
-        )
+        row = ctx.known.get(TeamMembership, (tid, uid), by=PAIR)
         outcome, _ = upsert(
             TeamMembership, {"team_id": tid, "user_id": uid}, m.values, object_id=what, row=row, find=False
         )
@@ -149,15 +156,11 @@ def team_members(ctx: Context, teams: list[dict[str, Any]], report: TableReport)
 def org_member(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     oid, uid = row["organization_id"], row["user_id"]
     what = f"{oid}:{uid}"
-    if db.session.get(Organization, oid) is None or db.session.get(User, uid) is None:
+    if ctx.known.get(Organization, oid) is None or ctx.known.get(User, uid) is None:
         report.skip(what, "its organization or user was not imported")
         return
     m = mapping.org_member(row, ctx.budget(row["budget_id"]))
-    existing = db.session.scalar(
-        sa.select(OrganizationMembership).where(
-            OrganizationMembership.organization_id == oid, OrganizationMembership.user_id == uid
-        )
-    )
+    existing = ctx.known.get(OrganizationMembership, (oid, uid), by=ORG_PAIR)
     outcome, _ = upsert(
         OrganizationMembership,
         {"organization_id": oid, "user_id": uid},
@@ -174,5 +177,34 @@ def customer(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     cid = row["user_id"]
     m = mapping.customer(row, ctx.budget(row["budget_id"]))
     if fits(report, cid, Customer, {"user_id": cid, **m.values}):
-        outcome, _ = upsert(Customer, {"user_id": cid}, m.values)
+        current = ctx.known.get(Customer, cid)
+        outcome, _ = upsert(Customer, {"user_id": cid}, m.values, row=current, find=False)
         record(report, cid, m, outcome)
+
+
+# What each step reads of the gateway for a batch, in one query per table.
+PAIR = ("team_id", "user_id")
+ORG_PAIR = ("organization_id", "user_id")
+
+
+def prefetch_organizations(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    ctx.known.load(Organization, [r["organization_id"] for r in batch])
+
+
+def prefetch_users(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    ctx.known.load(User, [r["user_id"] for r in batch])
+
+
+def prefetch_teams(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    ctx.known.load(Team, [r["team_id"] for r in batch])
+    ctx.known.load(Organization, [r["organization_id"] for r in batch])
+
+
+def prefetch_org_members(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    ctx.known.load(Organization, [r["organization_id"] for r in batch])
+    ctx.known.load(User, [r["user_id"] for r in batch])
+    ctx.known.load(OrganizationMembership, [(r["organization_id"], r["user_id"]) for r in batch], by=ORG_PAIR)
+
+
+def prefetch_customers(ctx: Context, batch: list[dict[str, Any]]) -> None:
+    ctx.known.load(Customer, [r["user_id"] for r in batch])

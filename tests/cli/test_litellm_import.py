@@ -54,7 +54,9 @@ KEYS: dict[str, dict[str, Any]] = {
     "sk-ui-session-0011": dict(models=[], team_id="litellm-dashboard", user_id="ann"),
     "sk-rotating-key-0012": dict(models=["gpt-4o", "gpt-mini"], auto_rotate=True, rotation_interval="30d",
                                  key_rotation_at=NOW + timedelta(days=30), config={"x": 1}, budget_id="b_soft"),
+    "sk-team-models-0013": dict(models=["all-team-models"], team_id="t1", user_id="bob"),
 }  # fmt: skip
+TEAM_MODELS = {"t1": ["gpt-4o", "gpt-mini"]}
 SKIPPED = {LITELLM_MASTER, "sk-ui-session-0011"}
 
 
@@ -178,7 +180,10 @@ def expected(plaintext: str, model: str) -> int:
         or row.get("team_id") == "t_blocked"
     ):
         return 401
-    if row["models"] and model not in row["models"]:
+    models = row["models"]
+    if "all-team-models" in models:
+        models = TEAM_MODELS[row["team_id"]]
+    if models and model not in models:
         return 403
     if row.get("max_budget") is not None and row.get("spend", 0) >= row["max_budget"]:
         return 429
@@ -208,7 +213,7 @@ def test_every_imported_key_answers_as_its_litellm_row_says(gapp, litellm_url):
     assert any("master key" in w for w in why) and any("UI session" in w for w in why)
     conflicts = " | ".join(c["detail"] for c in keys["conflict_rows"])
     assert "key_alias 'ann-key'" in conflicts and "plaintext" in conflicts and "ghost-owner" in conflicts
-    assert "tpm_limit 1000000000000" in conflicts
+    assert "tpm_limit 1000000000000" in conflicts and "`all-team-models` imported as team 't1'" in conflicts
     assert keys["fields_not_kept"] == {"model_spend": 1}  # the rest has a column or extra_settings
     users = report["tables"]["LiteLLM_UserTable"]
     assert users["fields_not_kept"]["password"] == 1 and users["fields_not_kept"]["organization_id"] == 1

@@ -21,6 +21,7 @@ from .steps import Context, fits, record
 from .writer import ACTOR, upsert
 
 HEX = re.compile(r"[0-9a-f]{64}")
+ALL_TEAM_MODELS = "all-team-models"
 UI_TEAM = "litellm-dashboard"  # LiteLLM's admin UI logs in with short-lived keys of this team
 
 
@@ -58,6 +59,8 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     if v["team_id"] and ctx.known.get(Team, v["team_id"]) is None:
         report.skip(what, f"its team {v['team_id']!r} was not imported")
         return
+    if ALL_TEAM_MODELS in v["models"]:
+        _resolve_team_models(ctx, v, m)
     if v["user_id"] and ctx.known.get(User, v["user_id"]) is None:
         if ctx.source.existing(USERS, "user_id", [v["user_id"]]):
             report.skip(what, f"its owner {v['user_id']!r} was not imported")
@@ -99,6 +102,20 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
         keys.audit(ACTOR, "update", token, source="litellm")
         ctx.stale += [token, *keys.successors_of(token)]
     record(report, what, m, outcome)
+
+
+def _resolve_team_models(ctx: Context, v: dict[str, Any], m: mapping.Mapped) -> None:
+    """LiteLLM's `all-team-models` on a key: the gateway checks a key's own `models` only, so the
+    key gets its team's models as they are now (said in the report: a later change of the
+    team's models does not reach the key)."""
+    team = ctx.known.get(Team, v["team_id"]) if v["team_id"] else None
+    if team is None:
+        m.conflicts.append("`all-team-models` on a key without a team: kept as is (it allows no model)")
+        return
+    own = [x for x in v["models"] if x != ALL_TEAM_MODELS]
+    v["models"] = [] if not team.models else list(dict.fromkeys([*own, *team.models]))
+    shown = ", ".join(team.models) if team.models else "all models"
+    m.conflicts.append(f"`all-team-models` imported as team {team.team_id!r}'s models now ({shown})")
 
 
 def _duration(value: str | None) -> bool:

@@ -54,6 +54,7 @@ KEYS: dict[str, dict[str, Any]] = {
     "sk-ui-session-0011": dict(models=[], team_id="litellm-dashboard", user_id="ann"),
     "sk-rotating-key-0012": dict(models=["gpt-4o", "gpt-mini"], auto_rotate=True, rotation_interval="30d",
                                  key_rotation_at=NOW + timedelta(days=30), config={"x": 1}, budget_id="b_soft"),
+    "sk-rotating-no-date-0014": dict(models=[], auto_rotate=True, rotation_interval="7d"),
     "sk-team-models-0013": dict(models=["all-team-models"], team_id="t1", user_id="bob"),
 }  # fmt: skip
 TEAM_MODELS = {"t1": ["gpt-4o", "gpt-mini"]}
@@ -243,6 +244,10 @@ def test_imported_rows_keep_litellm_fields(gapp, litellm_url, db_url):
         "info"
     ]
     assert rotating["auto_rotate"] is True and rotating["rotation_interval"] == "30d"
+    due = client.get("/key/info", query_string={"key": "sk-rotating-no-date-0014"}, headers=auth()).json[
+        "info"
+    ]
+    assert due["rotation_at"] is not None  # LiteLLM had none: one interval from the import
     assert rotating["soft_budget"] == 2.0 and rotating["max_budget"] == 50.0  # from its budget_id
     assert client.get("/key/info", query_string={"key": "sk-duplicate-alias-0009"},
                       headers=auth()).json["info"]["key_alias"] is None  # fmt: skip

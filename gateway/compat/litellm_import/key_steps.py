@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import utcnow
 from ...durations import parse_duration
 from ...extensions import db
 from ...headers import hash_secret, mask
@@ -76,14 +77,17 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
         if holder is not None and holder != token:
             m.conflicts.append(f"key_alias {v['key_alias']!r} is another key's here: imported without alias")
             v["key_alias"] = None
+    current = ctx.known.get(VerificationToken, token)
     if v["auto_rotate"] and not _duration(v["rotation_interval"]):
         m.conflicts.append(f"rotation_interval {v['rotation_interval']!r} is not a duration: auto_rotate off")
         v["auto_rotate"], v["rotation_at"] = False, None
+    elif v["auto_rotate"] and v["rotation_at"] is None:  # due one interval from its first import
+        kept = current.rotation_at if current is not None else None
+        v["rotation_at"] = kept or utcnow() + parse_duration(v["rotation_interval"])
     name = row["key_name"] if row["key_name"] and len(row["key_name"]) <= 16 else None
     v["key_name"] = name or (keys.key_name(row["token"]) if row["token"] != token else "sk-...")
     if not fits(report, what, VerificationToken, {"token": token, **v}):
         return
-    current = ctx.known.get(VerificationToken, token)
     if current is not None and current.last_used_at is not None and current.spend != v["spend"]:
         # The gateway has metered this key since: its spend (and live budget counter) wins.
         m.conflicts.append(f"spend {v['spend']} in LiteLLM, {current.spend} here after use: kept here")

@@ -48,22 +48,32 @@ def team_role(principal: Principal, team_id: str) -> str | None:
     )
 
 
+def governs_team(principal: Principal, team_id: str) -> bool:
+    """proxy_admin, or the org_admin of the team's organization: all of the team is theirs."""
+    if principal.role == PROXY_ADMIN:
+        return True
+    orgs = admin_orgs(principal)
+    if not orgs:
+        return False
+    return db.session.scalar(sa.select(Team.organization_id).where(Team.team_id == team_id)) in orgs
+
+
 def manages_team(principal: Principal, team_id: str) -> bool:
-    """proxy_admin; the org_admin of the team's organization; the team's own admin."""
+    """Those who govern the team, and the team's own admin (within the team's bounds)."""
     if principal.role == PROXY_ADMIN:
         return True
     if principal.role == PROXY_ADMIN_VIEWER or principal.role.endswith("_viewer"):
         return False
-    orgs = admin_orgs(principal)
-    if orgs:
-        org = db.session.scalar(sa.select(Team.organization_id).where(Team.team_id == team_id))
-        if org in orgs:
-            return True
-    return team_role(principal, team_id) == "admin"
+    return governs_team(principal, team_id) or team_role(principal, team_id) == "admin"
 
 
 def require_team_manager(principal: Principal, team_id: str) -> None:
     if not manages_team(principal, team_id):
+        raise denied("team", team_id)
+
+
+def require_team_governor(principal: Principal, team_id: str) -> None:
+    if not governs_team(principal, team_id):
         raise denied("team", team_id)
 
 

@@ -101,11 +101,12 @@ def check_key(principal: Principal, key_or_hash: Any, route: str, write: bool = 
     raise PermissionDenied("You may not act on this key.", param="key")
 
 
-def check_update(principal: Principal, body: dict[str, Any]) -> None:
-    """An update may not move a key to another user or into a team the caller does not manage."""
+def check_update(principal: Principal, body: dict[str, Any], route: str = "/key/update") -> None:
+    """An update (or a regeneration, which carries the same settings) may not move a key to
+    another user or into a team the caller does not manage, nor give it models its user lacks."""
     if principal.role == PROXY_ADMIN or not isinstance(body, dict):
         return
-    check_key(principal, body.get("key"), "/key/update")
+    check_key(principal, body.get("key"), route)
     user_id = body.get("user_id")
     if "user_id" in body and user_id != principal.user_id:
         team = body.get("team_id") or getattr(key_row(str(body.get("key"))), "team_id", None)

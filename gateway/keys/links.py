@@ -11,9 +11,7 @@ from ..clock import utcnow
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import Organization, Team, User
-
-ALL = frozenset({"*", "all-proxy-models"})
-LIMITS = ("max_budget", "tpm_limit", "rpm_limit", "max_parallel_requests")
+from . import bounds
 
 
 def check(values: dict[str, Any], actor: str, current: Any = None) -> None:
@@ -34,20 +32,7 @@ def check(values: dict[str, Any], actor: str, current: Any = None) -> None:
         raise BadRequest(f"Team not found: {team_id!r}.", param="team_id")
     if team.blocked:
         raise BadRequest(f"Team {team_id!r} is blocked: it cannot have new or changed keys.", param="team_id")
-    models = values["models"] if "models" in values else list(getattr(current, "models", None) or [])
-    allowed = list(team.models or [])
-    if allowed and ALL.isdisjoint(allowed):
-        outside = [m for m in models if m not in allowed and m != "all-team-models"]
-        if outside:
-            raise BadRequest(
-                f"Key model {outside[0]!r} is not in team {team_id!r}'s models ({', '.join(allowed)}).",
-                param="models",
-            )
-    for name in LIMITS:
-        mine = values[name] if name in values else getattr(current, name, None)
-        theirs = getattr(team, name, None)
-        if mine is not None and theirs is not None and mine > theirs:
-            raise BadRequest(f"Key {name} {mine} is above team {team_id!r}'s {name} {theirs}.", param=name)
+    bounds.check_key(values, current, team)
 
 
 def ensure_user(user_id: str, actor: str) -> User:

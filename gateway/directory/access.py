@@ -83,13 +83,6 @@ def require_team_reader(principal: Principal, team_id: str) -> None:
     raise denied("team", team_id)
 
 
-def require_self_or_reader(principal: Principal, user_id: str | None) -> None:
-    """A user's own record, or any for admins and admin viewers."""
-    if reads_all(principal) or (user_id is not None and user_id == principal.user_id):
-        return
-    raise denied("user", user_id)
-
-
 def require_known_user(principal: Principal) -> None:
     """A non-admin manages things as a user of the gateway: its user must exist (LiteLLM creates
     JWT users only with `user_id_upsert`, not implemented here)."""

@@ -90,7 +90,9 @@ def check_key(principal: Principal, key_or_hash: Any, route: str, write: bool = 
         return  # the body's own validation names it
     row = key_row(key_or_hash)
     if row is not None:
-        if row.user_id is not None and row.user_id == principal.user_id:
+        # A team key is the team's (AUTHZ.md): its own user too acts on it only as the team's
+        # member permissions allow; a personal key is its user's.
+        if not row.team_id and row.user_id is not None and row.user_id == principal.user_id:
             return
         if (
             row.team_id

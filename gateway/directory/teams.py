@@ -73,10 +73,10 @@ def _check_org(principal: Principal, organization_id: str | None) -> None:
                 "An org admin's team needs the `organization_id` it manages.", param="organization_id"
             )
         return
+    if principal.role != PROXY_ADMIN and organization_id not in access.admin_orgs(principal):
+        raise access.denied("organization", organization_id)  # before the lookup: ids cannot be probed
     if db.session.get(Organization, organization_id) is None:
         raise BadRequest(f"Organization not found: {organization_id!r}.", param="organization_id")
-    if principal.role != PROXY_ADMIN and organization_id not in access.admin_orgs(principal):
-        raise access.denied("organization", organization_id)
 
 
 def _user_for(member: dict[str, Any], actor: str) -> str:

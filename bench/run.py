@@ -74,8 +74,8 @@ def bench_team(gateway: Gateway) -> str:
         team_alias="bench",
         models=["bench-json", "bench-sse"],
         max_budget=1e9,
-        rpm_limit=10**9,
-        tpm_limit=10**12,
+        rpm_limit=2**31 - 1,  # the largest a limit column holds
+        tpm_limit=2**31 - 1,
         max_parallel_requests=10**6,
     )
     return team["team_id"]

@@ -36,11 +36,10 @@ def _value(values: Mapping[str, Any], current: Any, name: str) -> Any:
     return values[name] if name in values else getattr(current, name, None)
 
 
-def _within(what: str, values: Mapping[str, Any], current: Any, team: Any, pairs: Mapping[str, str],
-            team_values: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+def _within(what: str, values: Mapping[str, Any], current: Any, team: Team, pairs: Mapping[str, str]) -> None:
     for mine_name, theirs_name in pairs.items():
         mine = _value(values, current, mine_name)
-        theirs = _value(team_values or {}, team, theirs_name)
+        theirs = getattr(team, theirs_name, None)
         if mine is not None and theirs is not None and mine > theirs:
             raise BadRequest(
                 f"{what} {mine_name} {mine} is above team {team.team_id!r}'s {theirs_name} {theirs}.",

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ... import leases
+from ...errors import GatewayError
 from ...extensions import db, get_redis
 from ...headers import hash_secret
 from ...stages import stages
@@ -178,15 +179,17 @@ def _step(
         if not dry_run:
             save_checkpoint(source_id, name, DONE, rows)
             db.session.commit()
-    except (SQLAlchemyError, psycopg.Error) as exc:  # psycopg.Error unwrapped: reading the source
+    # psycopg.Error unwrapped: reading the source; GatewayError: a service refused (a lost race)
+    except (SQLAlchemyError, psycopg.Error, GatewayError) as exc:
         db.session.rollback()
         ctx.stale.clear()
         ctx.created.clear()
         ctx.known.clear()
         cause = getattr(exc, "orig", None) or exc
+        detail = exc.message if isinstance(exc, GatewayError) else str(cause).strip().splitlines()[0]
         where = f"after {json.dumps(after, default=str)}" if number == 1 and after else f"batch {number}"
         report.error = (
-            f"{name}, {where}: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}. "
+            f"{name}, {where}: {type(cause).__name__}: {detail}. "
             "The batches before it are committed; run the import again to resume."
         )
         raise ImportFailed from None

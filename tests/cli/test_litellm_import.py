@@ -419,3 +419,15 @@ def test_a_second_import_at_the_same_time_is_refused(gapp, litellm_url, redis_ur
     report = run_import(gapp, litellm_url, ok=False)
     assert "Another `flask litellm import` is running" in report["error"]
     assert dump(db_url) == before
+
+
+def test_a_checkpoint_never_holds_a_plaintext_key():
+    from gateway.compat.litellm_import import source
+    from gateway.compat.litellm_import.run import _checkpoint_of
+
+    hexed = hash_secret("sk-a-0001")
+    batch = [{"token": hexed}, {"token": "sk-plaintext-old-0010"}]
+    assert _checkpoint_of(source.KEYS, batch, None) == [hexed]
+    assert _checkpoint_of(source.KEYS, [{"token": "sk-plaintext-old-0010"}], ["abc"]) == ["abc"]
+    logs = [{"day": "2026-01-01", "api_key": "sk-old-logged-0001", "model": "m"}]
+    assert _checkpoint_of(source.SPEND, logs, None) is None

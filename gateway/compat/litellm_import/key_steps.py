@@ -136,9 +136,11 @@ USAGE = ("requests", "prompt_tokens", "completion_tokens", "cost", "errors")
 def daily_spend(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
     """One (day, key, model) of LiteLLM_SpendLogs, summed: daily_usage gets LiteLLM's share,
     replacing what an earlier import added and keeping what the gateway metered itself."""
-    api_key, model, day = row["api_key"], row["model"] or "", row["day"]
+    api_key, model, day = row["api_key"] or "", row["model"] or "", row["day"]
+    if api_key.startswith("sk-"):  # a very old LiteLLM logged the key itself
+        api_key = hash_secret(api_key)
     what = f"{day} {api_key[:12]}... {model}"
-    if not HEX.fullmatch(api_key or ""):
+    if not HEX.fullmatch(api_key):
         report.skip(what, "requests made without a virtual key")
         return
     if api_key in ctx.master_hashes:
@@ -196,6 +198,10 @@ def prefetch_keys(ctx: Context, batch: list[dict[str, Any]]) -> None:
 
 
 def prefetch_spend(ctx: Context, batch: list[dict[str, Any]]) -> None:
-    pks = [(r["day"], r["api_key"], r["model"] or "") for r in batch if HEX.fullmatch(r["api_key"] or "")]
+    hashed = [
+        (r, hash_secret(r["api_key"]) if (r["api_key"] or "").startswith("sk-") else r["api_key"] or "")
+        for r in batch
+    ]
+    pks = [(r["day"], h, r["model"] or "") for r, h in hashed if HEX.fullmatch(h)]
     ctx.known.load(ImportedUsage, pks)
     ctx.known.load(DailyUsage, pks)

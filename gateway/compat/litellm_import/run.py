@@ -173,7 +173,7 @@ def _step(
                         out.read += 1
                         handle(ctx, row, out)
             rows += len(batch)
-            last = [batch[-1][c] for c in table.key]
+            last = _checkpoint_of(table, batch, after)
             _commit(ctx, source_id, name, last, rows, dry_run)
             leases.renew(get_redis(current_app), LEASE, LEASE_TTL)
         if not dry_run:
@@ -193,6 +193,15 @@ def _step(
             "The batches before it are committed; run the import again to resume."
         )
         raise ImportFailed from None
+
+
+def _checkpoint_of(table: src.Table, batch: list[dict[str, Any]], after: Any) -> Any:
+    """The last primary key of the batch that may be stored: never a plaintext key (a very old
+    LiteLLM's `token` or `api_key`). Resuming before such rows reads them again, which the
+    upserts make harmless."""
+    secret = {src.KEYS: "token", src.SPEND: "api_key"}.get(table)
+    safe = [r for r in batch if not (secret and str(r[secret] or "").startswith("sk-"))]
+    return [safe[-1][c] for c in table.key] if safe else after
 
 
 def _commit(ctx: Context, source_id: str, name: str, last: list[Any], rows: int, dry_run: bool) -> None:

@@ -431,3 +431,16 @@ def test_a_checkpoint_never_holds_a_plaintext_key():
     assert _checkpoint_of(source.KEYS, [{"token": "sk-plaintext-old-0010"}], ["abc"]) == ["abc"]
     logs = [{"day": "2026-01-01", "api_key": "sk-old-logged-0001", "model": "m"}]
     assert _checkpoint_of(source.SPEND, logs, None) is None
+
+
+def test_the_source_is_opened_read_only(litellm_url):
+    from gateway.compat.litellm_import.source import Source
+
+    source = Source(litellm_url)
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            source.conn.execute('DELETE FROM "LiteLLM_VerificationToken"')
+    finally:
+        source.close()
+    with psycopg.connect(litellm_url) as conn:
+        assert conn.execute('SELECT count(*) FROM "LiteLLM_VerificationToken"').fetchone() == (len(KEYS),)

@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .customers import Customer
 from .jobs import JobRun
 from .keys import DeprecatedToken, VerificationToken
+from .litellm_import import ImportCheckpoint, ImportedUsage
 from .meta import GatewayMeta
 from .organizations import Organization, OrganizationMembership
 from .teams import Team, TeamMembership
@@ -16,6 +17,8 @@ __all__ = [
     "DailyUsage",
     "DeprecatedToken",
     "GatewayMeta",
+    "ImportCheckpoint",
+    "ImportedUsage",
     "JobRun",
     "Organization",
     "OrganizationMembership",

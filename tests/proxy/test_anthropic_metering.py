@@ -53,7 +53,8 @@ def mapp(make_app, anthropic, redis_url):
 def _usage_rows(app):
     ship_and_flush(app)
     return rows(
-        app, "SELECT model, status, prompt_tokens, completion_tokens, cost FROM usage_logs ORDER BY created_at"
+        app,
+        "SELECT model, status, prompt_tokens, completion_tokens, cost FROM usage_logs ORDER BY created_at",
     )
 
 

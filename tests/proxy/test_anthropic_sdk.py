@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import anthropic
 import pytest
+import requests
 
 from tests.conftest import MASTER, model_entry
 from tests.support.anthropic_upstream import FakeAnthropic
@@ -102,7 +103,15 @@ def test_the_sdk_through_an_openai_compatible_deployment(sdk, upstream):
 
     events = list(sdk.messages.create(model="gpt-4o", max_tokens=64, messages=ASK, stream=True))
     assert _kinds(events) == EVENT_ORDER
-    assert [e.type for e in events][:3] == ["message_start", "content_block_start", "ping"]
+    # The SDK skips pings: the wire shows where the gateway sent one (where Anthropic does).
+    raw = requests.post(
+        str(sdk.base_url).rstrip("/") + "/v1/messages",
+        json={"model": "gpt-4o", "max_tokens": 8, "messages": ASK, "stream": True},
+        headers={"x-api-key": MASTER},
+        timeout=30,
+    ).text
+    names = [line[7:] for line in raw.splitlines() if line.startswith("event: ")]
+    assert names[:3] == ["message_start", "content_block_start", "ping"] and names[-1] == "message_stop"
 
     upstream.behaviour.tool_call = {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}
     used = sdk.messages.create(model="gpt-4o", max_tokens=64, messages=ASK, tools=[WEATHER])

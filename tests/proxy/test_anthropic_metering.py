@@ -5,11 +5,15 @@ client's api_base)."""
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
+from tests.auth.conftest import FIXTURE, write_config
 from tests.conftest import MASTER, auth
 from tests.keys.conftest import Admin
 from tests.support.anthropic_upstream import FakeAnthropic
@@ -145,3 +149,18 @@ def test_a_client_side_api_base_never_gets_the_configured_anthropic_key(make_app
         assert anthropic.received == []
     finally:
         other.stop()
+
+
+def test_custom_auth_decides_on_the_messages_routes_as_on_chat(make_app, tmp_path, anthropic):
+    shutil.copy(FIXTURE, tmp_path / "custom_fns.py")
+    path = write_config(tmp_path, {"custom_auth": "custom_fns.from_header"}, [claude(anthropic.base)])
+    client = make_app(yaml.safe_load(path.read_text()), CONFIG_FILE_PATH=str(path)).test_client()
+
+    def call(principal: dict) -> object:
+        headers = {"x-api-key": "my-custom-key-888", "X-Test-Principal": json.dumps(principal)}
+        return client.post("/v1/messages", json=HI, headers=headers)
+
+    assert call({"user_id": "u-1", "models": ["claude"]}).status_code == 200
+    refused = call({"user_id": "u-1", "models": ["gpt-4o"]})
+    assert refused.status_code == 403 and refused.json["error"]["type"] == "permission_error"
+    assert anthropic.received[-1].headers["x-api-key"] == CONFIGURED  # the caller's key stays here

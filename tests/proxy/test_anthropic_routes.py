@@ -3,6 +3,7 @@ Anthropic's error envelope on these routes only, the anthropic/ provider's URL a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -215,3 +216,19 @@ def test_a_mock_response_deployment_answers_messages_in_anthropics_format(make_a
         assert resp.json["type"] == "message" and resp.json["content"] == [
             {"type": "text", "text": "one two"}
         ]
+
+
+def test_a_stalled_translated_stream_ends_with_anthropics_error_event(make_app, upstream):
+    upstream.behaviour.gate = threading.Event()  # never set: the stream stalls after its first event
+    app = make_app({"model_list": [model_entry("gpt-4o", upstream.base, stream_timeout=0.5)]})
+    body = {**HI, "model": "gpt-4o", "stream": True}
+    text = (
+        app.test_client()
+        .post("/v1/messages", json=body, headers={"x-api-key": MASTER})
+        .get_data(as_text=True)
+    )
+    assert text.startswith("event: message_start") and '"text":"tok0 "' in text
+    assert text.endswith(
+        'event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"The upstream stream stalled."}}\n\n'
+    )
+    assert "[DONE]" not in text

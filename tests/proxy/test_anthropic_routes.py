@@ -232,3 +232,11 @@ def test_a_stalled_translated_stream_ends_with_anthropics_error_event(make_app, 
         'event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"The upstream stream stalled."}}\n\n'
     )
     assert "[DONE]" not in text
+
+
+def test_health_asks_an_anthropic_deployment_for_its_model_list(gw, anthropic):
+    body = gw.get("/health", headers=auth()).json
+    assert "claude" in {e["model_name"] for e in body["healthy_endpoints"]}
+    got = anthropic.gets[-1]
+    assert got.path == "/v1/models" and got.headers["x-api-key"] == ANTHROPIC_KEY
+    assert anthropic.received == []  # never a billed call

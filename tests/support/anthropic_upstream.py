@@ -2,7 +2,7 @@
 
 `POST /v1/messages` (a Message object, or with `"stream": true` the event stream: message_start,
 content_block_start, ping, content_block_delta..., content_block_stop, message_delta,
-message_stop), `POST /v1/messages/count_tokens` (`{"input_tokens": N}`), and the errors in
+message_stop), `POST /v1/messages/count_tokens` (`{"input_tokens": N}`), `GET /v1/models`, and the errors in
 Anthropic's envelope: 401 authentication_error without `x-api-key`, 400 invalid_request_error
 without `anthropic-version` or `max_tokens`. It records what it receives, like FakeUpstream.
 With `tools` in the request and `Behaviour.tool_call` set, it answers with that tool_use block.
@@ -55,6 +55,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        """`GET /v1/models`: the model list (what the gateway's /health asks for)."""
+        fake = self.server.fake
+        fake.gets.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+        if not self.headers.get("x-api-key"):
+            return self._send(401, _error("authentication_error", "x-api-key header is required"))
+        if self.path.split("?")[0] != "/v1/models":
+            return self._send(404, _error("not_found_error", "no such route"))
+        models = {"data": [{"type": "model", "id": "claude-sonnet-4"}], "has_more": False}
+        self._send(200, json.dumps(models).encode())
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -159,6 +170,7 @@ class _Server(ThreadingHTTPServer):
 class FakeAnthropic:
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.gets: list[Received] = []
         self.behaviour = Behaviour()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
+from gateway.settings import load_settings
+from gateway.usage.meter import cost_of, tokens
 from tests.auth.conftest import FIXTURE, write_config
 from tests.conftest import MASTER, auth
 from tests.keys.conftest import Admin
@@ -164,3 +166,28 @@ def test_custom_auth_decides_on_the_messages_routes_as_on_chat(make_app, tmp_pat
     refused = call({"user_id": "u-1", "models": ["gpt-4o"]})
     assert refused.status_code == 403 and refused.json["error"]["type"] == "permission_error"
     assert anthropic.received[-1].headers["x-api-key"] == CONFIGURED  # the caller's key stays here
+
+
+def test_usage_in_each_spelling_gives_the_prompt_with_its_cache_tokens():
+    openai_usage = {
+        "prompt_tokens": 100,
+        "completion_tokens": 5,
+        "prompt_tokens_details": {"cached_tokens": 40},
+    }
+    assert tokens(openai_usage) == (100, 5, 0, 40)
+    anthropic_usage = {
+        "input_tokens": 10,
+        "output_tokens": 3,
+        "cache_creation_input_tokens": 20,
+        "cache_read_input_tokens": 30,
+    }
+    assert tokens(anthropic_usage) == (60, 3, 20, 30)
+    assert tokens({"input_tokens": 4, "output_tokens": 2}) == (4, 2, 0, 0)  # /responses, images
+    assert tokens(None) == (0, 0, 0, 0)
+
+
+def test_without_cache_prices_cached_tokens_cost_the_input_price():
+    raw = {"model_list": [{**claude("http://127.0.0.1:9"), "model_info": {"input_cost_per_token": IN}}]}
+    d = load_settings(raw=raw, environ={}).deployments[0]
+    assert d.cache_creation_input_token_cost == d.cache_read_input_token_cost == IN
+    assert math.isclose(cost_of(d, 100, 0, 20, 30), 100 * IN)

@@ -43,7 +43,7 @@ def gw(make_app, upstream, anthropic):
     return make_app({"model_list": models}).test_client()
 
 
-@pytest.mark.parametrize("path", ["/v1/messages", "/messages"])
+@pytest.mark.parametrize("path", ["/v1/messages", "/messages", "/v1/messages?beta=true"])  # Claude Code's
 def test_messages_route_takes_the_key_from_x_api_key_and_passes_the_body_through(gw, anthropic, path):
     resp = gw.post(path, json=HI, headers={"x-api-key": MASTER, "anthropic-version": "2023-06-01"})
     assert resp.status_code == 200, resp.data

@@ -1,11 +1,12 @@
-"""Typed errors raised where they happen, rendered once into API.md §9's envelope."""
+"""Typed errors raised where they happen, rendered once: API.md §9's envelope, or Anthropic's on the
+Messages API routes (docs/anthropic.md), picked by the request's path."""
 
 from __future__ import annotations
 
 import logging
 
 import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from .metrics.registry import count_auth_failure
@@ -95,14 +96,51 @@ def envelope(message: str, type_: str, status: int, param: str | None = None) ->
     return orjson.dumps({"error": {"message": message, "type": type_, "param": param, "code": str(status)}})
 
 
+# Anthropic's error types by status (its API reference, "Errors"); any other status takes the
+# type of its class (4xx: invalid_request_error, 5xx: api_error).
+ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+
+def anthropic_type(status: int) -> str:
+    return ANTHROPIC_TYPES.get(status) or ("invalid_request_error" if status < 500 else "api_error")
+
+
+def anthropic_envelope(message: str, status: int) -> bytes:
+    """Anthropic's error body: `{"type": "error", "error": {"type", "message"}}`."""
+    return orjson.dumps({"type": "error", "error": {"type": anthropic_type(status), "message": message}})
+
+
+# The Messages API's routes, whose errors are Anthropic's envelope. Exactly these: any other
+# spelling (`/v1/messages/`, `/v1/messages/batches`) is no route, the gateway's 404 like any other.
+ANTHROPIC_PATHS = frozenset(
+    {"/v1/messages", "/messages", "/v1/messages/count_tokens", "/messages/count_tokens"}
+)
+
+
+def is_anthropic_path(path: str) -> bool:
+    return path in ANTHROPIC_PATHS
+
+
 def error_response(exc: GatewayError) -> Response:
     if exc.status in (401, 403):
         count_auth_failure(exc.reason or exc.type)
-    resp = Response(
-        envelope(exc.message, exc.type, exc.status, exc.param),
-        status=exc.status,
-        mimetype="application/json",
-    )
+    # PATH_INFO as sent: `//v1/messages` (request.path `/v1/messages`) is no route of this API.
+    if has_request_context() and is_anthropic_path(request.environ.get("PATH_INFO", "")):
+        body = anthropic_envelope(exc.message, exc.status)
+    else:
+        body = envelope(exc.message, exc.type, exc.status, exc.param)
+    resp = Response(body, status=exc.status, mimetype="application/json")
     for name, value in exc.headers.items():
         resp.headers[name] = value
     return resp

@@ -139,6 +139,7 @@ class RequestIntent:
     body: dict[str, Any] = field(repr=False)  # a multipart body's text fields
     raw: bytes = field(repr=False)
     content_type: str | None = None  # None: JSON; else the multipart type forwarded as is
+    headers: tuple[tuple[str, str], ...] = ()  # the client's headers passed on (anthropic-version...)
 
 
 # --- what it cost (usage/) -------------------------------------------------------------------

@@ -14,7 +14,7 @@ import requests
 from cachetools import TTLCache
 from flask import Response, current_app, request
 
-from ..proxy.router import upstream_headers
+from ..proxy.router import anthropic_root, upstream_headers
 from ..settings import Deployment
 from . import bp
 from .models import public_params, visible_deployments
@@ -32,6 +32,8 @@ _lock = threading.Lock()
 def _models_url(d: Deployment) -> str:
     if d.provider == "azure":
         return f"{d.api_base}/openai/models?api-version={d.api_version}"
+    if d.provider == "anthropic":  # Anthropic lists models too (GET /v1/models, x-api-key)
+        return f"{anthropic_root(d.api_base or '')}/v1/models"
     return f"{d.api_base}/models"
 
 

@@ -24,6 +24,8 @@ LLM_API_ROUTES = frozenset(
         "/audio/transcriptions",
         "/moderations",
         "/responses",
+        "/messages",
+        "/messages/count_tokens",
     )
     for p in (base, "/v1" + base)
 )

@@ -95,6 +95,21 @@ def _openai(op: str, request: str, streams: bool) -> dict[str, Any]:
     return _op(f"OpenAI-compatible {op}", "client", {"200": ok}, PROXIED, **_body(request))
 
 
+def _messages(summary: str, request: str, streams: bool) -> dict[str, Any]:
+    """A Messages API route: Anthropic's bodies, and its error envelope for every error."""
+    ok: dict[str, Any] = {"description": "The answer, in Anthropic's format", **_json("AnthropicMessage")}
+    if streams:
+        ok["content"]["text/event-stream"] = {
+            "schema": {
+                "type": "object",
+                "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+            },
+            "description": "with `stream: true`: Anthropic's events, message_start to message_stop",
+        }
+    errors = {str(c): {"description": STATUS_TEXT[c], **_json("AnthropicError")} for c in PROXIED}
+    return {"summary": summary, "tags": ["anthropic"], "responses": {"200": ok, **errors}, **_body(request)}
+
+
 def _speech() -> dict[str, Any]:
     audio = {"description": "The audio, as the upstream sent it", "content": {"audio/*": {"schema": {}}}}
     return _op(
@@ -402,6 +417,10 @@ def paths(require_metrics_auth: bool) -> dict[str, Any]:
         out[f"{prefix}/audio/transcriptions"] = {"post": _transcription()}
         out[f"{prefix}/moderations"] = {"post": _openai("moderation", "ModerationRequest", False)}
         out[f"{prefix}/responses"] = {"post": _openai("Responses API", "ResponsesRequest", True)}
+        out[f"{prefix}/messages"] = {"post": _messages("Anthropic Messages API", "MessagesRequest", True)}
+        out[f"{prefix}/messages/count_tokens"] = {
+            "post": _messages("Anthropic token count", "CountTokensRequest", False)
+        }
         out[f"{prefix}/model/info"] = {"get": _model_info()}
     out.update(_key_ops())
     out.update(directory.operations(_op, _ok, _body, ADMIN))

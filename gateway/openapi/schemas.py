@@ -202,6 +202,42 @@ TRANSCRIPTION_FORM = {
     },
     "required": ["model", "file"],
 }
+# Anthropic's Messages API (docs/anthropic.md): the request as Anthropic documents it, in brief.
+MESSAGES_REQUEST = {
+    "type": "object",
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "messages": {"type": "array", "items": {"type": "object"}},
+        "system": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]},
+        "max_tokens": {"type": "integer", "minimum": 1},
+        "stream": {"type": ["boolean", "null"]},
+        "stop_sequences": {"type": "array", "items": {"type": "string"}},
+        "temperature": {"type": "number"},
+        "top_p": {"type": "number"},
+        "tools": {"type": "array", "items": {"type": "object"}},
+        "tool_choice": {"type": "object"},
+        "metadata": {"type": "object"},
+    },
+    "required": ["model", "messages", "max_tokens"],
+}
+COUNT_TOKENS_REQUEST = {
+    "type": "object",
+    "properties": {k: MESSAGES_REQUEST["properties"][k] for k in ("model", "messages", "system", "tools")},
+    "required": ["model", "messages"],
+}
+ANTHROPIC_MESSAGE = {"type": "object", "description": "Anthropic's Message object (or count_tokens' answer)"}
+ANTHROPIC_ERROR = {
+    "type": "object",
+    "properties": {
+        "type": {"const": "error"},
+        "error": {
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["type", "message"],
+        },
+    },
+    "required": ["type", "error"],
+}
 OPENAI_RESPONSE = {
     "type": "object",
     "description": "OpenAI's response object, as the upstream (or mock_response) produced it",
@@ -246,4 +282,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "ResponsesRequest": RESPONSES_REQUEST,
     "TranscriptionForm": TRANSCRIPTION_FORM,
     "OpenAIResponse": OPENAI_RESPONSE,
+    "MessagesRequest": MESSAGES_REQUEST,
+    "CountTokensRequest": COUNT_TOKENS_REQUEST,
+    "AnthropicMessage": ANTHROPIC_MESSAGE,
+    "AnthropicError": ANTHROPIC_ERROR,
 }

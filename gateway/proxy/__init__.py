@@ -31,6 +31,8 @@ OPS = (
     "/audio/transcriptions",
     "/moderations",
     "/responses",
+    "/messages",  # Anthropic's Messages API (docs/anthropic.md)
+    "/messages/count_tokens",
 )
 
 

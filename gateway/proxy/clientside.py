@@ -106,16 +106,18 @@ class ClientParams:
     api_key: str | None = field(default=None, repr=False)
     api_base: str | None = None
     api_version: str | None = None
-    body: dict[str, Any] | None = field(default=None, repr=False)  # None: the client sent none
+    present: bool = False  # the client sent some: they are taken out of the body sent upstream
 
     def call(self, intent: RequestIntent, target: Target) -> Call:
+        """The call of `intent` (the client's, or its translation: anthropic_translate/) to `target`."""
         d = target.deployment
         model = d.upstream_model
-        if self.body is None:
+        if not self.present:
             # The original bytes when nothing in them changes; re-encoded only to rename the model.
             body = intent.raw if model == intent.model else orjson.dumps({**intent.body, "model": model})
             return Call(target.url(intent.op), target.headers, body)
-        body = orjson.dumps({**self.body, "model": model})
+        kept = {k: v for k, v in intent.body.items() if k not in CLIENT_PARAMS}
+        body = orjson.dumps({**kept, "model": model})
         version = self.api_version if self.api_version and d.provider == "azure" else d.api_version
         url = upstream_url(d, intent.op, self.api_base or d.api_base, version)
         if self.api_key is None and self.api_base is None:
@@ -134,5 +136,4 @@ def prepare(intent: RequestIntent, targets: list[Target]) -> ClientParams:
     if not present:
         return NONE
     values = {name: _value(intent, name, targets) for name in present}
-    body = {k: v for k, v in intent.body.items() if k not in CLIENT_PARAMS}
-    return ClientParams(body=body, **values)
+    return ClientParams(present=True, **values)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response
 
 from ..errors import UpstreamError, UpstreamTimeout
 from ..usage import Meter
 from ..values import RequestIntent
-from . import clientside, mock, multipart
+from . import anthropic_translate, clientside, mock, multipart
 from .intent import ask_for_usage
 from .redact import Redactor
 from .relay import json_response, stream_response
@@ -28,9 +30,15 @@ def forward(
     for target in targets:
         d = target.deployment
         meter.deployment = d
+        if anthropic_translate.estimated(intent, target):
+            return anthropic_translate.count.respond(intent, meter)
         if d.mock_response is not None:
             return mock.respond(intent, d.mock_response, meter, hide_usage)
-        call = multipart.call(intent, target) if intent.content_type else params.call(intent, target)
+        # The Messages API and chat completions, each passed through or translated to the other.
+        sent, exchange = anthropic_translate.plan(intent, target, hide_usage)
+        call = multipart.call(intent, target) if intent.content_type else params.call(sent, target)
+        if sent.headers and d.provider == "anthropic":  # anthropic-version, anthropic-beta
+            call = replace(call, headers={**call.headers, **dict(sent.headers)})
         try:
             resp = client.send(
                 call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen
@@ -45,8 +53,8 @@ def forward(
             failures.append(exc)
             continue
         if intent.stream:
-            return stream_response(resp, meter, hide_usage, redactor, params.api_key)
-        return json_response(resp, meter, redactor, params.api_key)
+            return stream_response(resp, meter, hide_usage, redactor, params.api_key, exchange)
+        return json_response(resp, meter, redactor, params.api_key, exchange)
     n = len(failures)
     if failures and all(f.timed_out for f in failures):
         raise UpstreamTimeout(

@@ -16,6 +16,11 @@ from ..values import RequestIntent
 USAGE_IN_STREAM = frozenset({"chat/completions", "completions"})
 
 
+# The Messages API's own headers, passed on to an anthropic/ deployment as the client sent them.
+PASSED_HEADERS = ("anthropic-version", "anthropic-beta")
+MESSAGES_OPS = frozenset({"messages", "messages/count_tokens"})
+
+
 def op_for(path: str) -> str:
     return path[4:] if path.startswith("/v1/") else path.lstrip("/")
 
@@ -32,7 +37,11 @@ def read_intent(request: Request) -> RequestIntent:
     if not isinstance(stream, bool):
         raise BadRequest("`stream` must be true or false.", param="stream")
     path = request.path
-    return RequestIntent(path=path, op=op_for(path), model=model, stream=stream, body=body, raw=raw)
+    op = op_for(path)
+    headers: tuple[tuple[str, str], ...] = ()
+    if op in MESSAGES_OPS:
+        headers = tuple((n, v) for n in PASSED_HEADERS if (v := request.headers.get(n)))
+    return RequestIntent(path=path, op=op, model=model, stream=stream, body=body, raw=raw, headers=headers)
 
 
 def ask_for_usage(intent: RequestIntent) -> tuple[RequestIntent, bool]:

@@ -7,12 +7,16 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 import orjson
 from flask import Response
 
 from ..usage import Meter
 from ..values import RequestIntent
+from .anthropic_translate.requests import messages_to_chat
+from .anthropic_translate.responses import completion_to_message
+from .anthropic_translate.streams import ChunksToMessages
 
 _WORDS = re.compile(r"\S+\s*|\s+")
 
@@ -80,8 +84,59 @@ def _events(intent: RequestIntent, content: str, hide_usage: bool) -> Iterator[b
     yield b"data: [DONE]\n\n"
 
 
+def _messages(intent: RequestIntent, content: str, meter: Meter) -> Response:
+    """A Messages API answer: the chat answer, translated as an OpenAI-compatible upstream's is."""
+    body = messages_to_chat(intent.body)
+    chat = replace(intent, op="chat/completions", body=body)
+    usage = _usage(chat, content)
+    if not intent.stream:
+        meter.finish(200, usage)
+        return Response(
+            orjson.dumps(completion_to_message(_completion(chat, content), intent.model)),
+            mimetype="application/json",
+        )
+
+    def stream() -> Iterator[bytes]:
+        events = ChunksToMessages(intent.model)
+        try:
+            for chunk in _events(chat, content, hide_usage=False):
+                if out := events.feed(chunk):
+                    yield out
+            yield events.rest()
+            meter.finish(200, usage)
+        finally:
+            meter.finish(499)
+
+    return Response(stream(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _completion(intent: RequestIntent, content: str) -> dict:
+    created = int(time.time())
+    if intent.op == "completions":
+        choice = {"index": 0, "text": content, "finish_reason": "stop", "logprobs": None}
+        obj, prefix = "text_completion", "cmpl"
+    else:
+        choice = {
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop",
+        }
+        obj, prefix = "chat.completion", "chatcmpl"
+    return {
+        "id": f"{prefix}-mock-{uuid.uuid4().hex[:12]}",
+        "object": obj,
+        "created": created,
+        "model": intent.model,
+        "choices": [choice],
+        "usage": _usage(intent, content),
+    }
+
+
 def respond(intent: RequestIntent, content: str, meter: Meter, hide_usage: bool) -> Response:
-    """An OpenAI-shaped answer whose text is `content`, metered like an upstream's."""
+    """An OpenAI-shaped answer whose text is `content` (Anthropic-shaped on /v1/messages),
+    metered like an upstream's."""
+    if intent.op == "messages":
+        return _messages(intent, content, meter)
     if intent.op == "embeddings":
         inputs = intent.body.get("input")
         items = inputs if isinstance(inputs, list) else [inputs]
@@ -104,24 +159,6 @@ def respond(intent: RequestIntent, content: str, meter: Meter, hide_usage: bool)
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
-    created = int(time.time())
-    if intent.op == "completions":
-        choice = {"index": 0, "text": content, "finish_reason": "stop", "logprobs": None}
-        obj, prefix = "text_completion", "cmpl"
-    else:
-        choice = {
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop",
-        }
-        obj, prefix = "chat.completion", "chatcmpl"
-    body = {
-        "id": f"{prefix}-mock-{uuid.uuid4().hex[:12]}",
-        "object": obj,
-        "created": created,
-        "model": intent.model,
-        "choices": [choice],
-        "usage": _usage(intent, content),
-    }
+    body = _completion(intent, content)
     meter.finish(200, body["usage"])
     return Response(orjson.dumps(body), mimetype="application/json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from flask import Response
@@ -38,6 +38,34 @@ def _error_body(status: int, data: bytes, redactor: Redactor, client_key: str | 
     return envelope(f"Upstream answered {status}: {text}", "upstream_error", status)
 
 
+class Events(Protocol):
+    """How a stream's bytes become the client's: `feed` each chunk (what it returns goes out at
+    once), `rest` at a clean end, `error` when the upstream breaks; `usage` for the meter."""
+
+    usage: dict | None
+
+    def feed(self, chunk: bytes) -> bytes: ...
+
+    def rest(self) -> bytes: ...
+
+    def error(self, message: str, status: int) -> bytes: ...
+
+
+class Exchange(Protocol):
+    """How one upstream call's answer is turned into the client's (relayed as is, or translated
+    between OpenAI's and Anthropic's formats: anthropic_translate/)."""
+
+    def body(self, data: bytes) -> tuple[bytes, dict | None]:
+        """A 2xx JSON body → (the client's body, the usage to meter)."""
+        ...
+
+    def events(self) -> Events: ...
+
+    def error(self, status: int, data: bytes, redactor: Redactor, client_key: str | None) -> bytes:
+        """An error body → the client's."""
+        ...
+
+
 def _json(data: bytes) -> Any:
     try:
         return orjson.loads(data)
@@ -45,18 +73,35 @@ def _json(data: bytes) -> Any:
         return None
 
 
+def usage_of(data: bytes) -> dict | None:
+    """The `usage` object of a JSON body (parsed only when the body mentions one)."""
+    body = _json(data) if b'"usage"' in data else None
+    usage = body.get("usage") if isinstance(body, dict) else None
+    return usage if isinstance(usage, dict) else None
+
+
 def json_response(
-    resp: UpstreamResponse, meter: Meter, redactor: Redactor, client_key: str | None = None
+    resp: UpstreamResponse,
+    meter: Meter,
+    redactor: Redactor,
+    client_key: str | None = None,
+    exchange: Exchange | None = None,
 ) -> Response:
-    """The upstream's JSON answer as is; an error one with secrets masked (`client_key`: the
-    client-side api_key of this call, masked too)."""
+    """The upstream's JSON answer as is (or as `exchange` turns it); an error one with secrets
+    masked (`client_key`: the client-side api_key of this call, masked too)."""
     data = resp.body()
     if resp.status >= 400:
         meter.finish(resp.status)
-        body = _error_body(resp.status, data, redactor, client_key)
+        if exchange is not None:
+            body = exchange.error(resp.status, data, redactor, client_key)
+        else:
+            body = _error_body(resp.status, data, redactor, client_key)
         return Response(body, status=resp.status, mimetype="application/json")
-    body = _json(data) if b'"usage"' in data else None
-    meter.finish(resp.status, body.get("usage") if isinstance(body, dict) else None)
+    if exchange is not None:
+        data, usage = exchange.body(data)
+        meter.finish(resp.status, usage)
+        return Response(data, status=resp.status, mimetype="application/json")
+    meter.finish(resp.status, usage_of(data))
     return Response(
         data, status=resp.status, content_type=resp.headers.get("content-type", "application/json")
     )
@@ -110,7 +155,10 @@ class _Events:
 
     def rest(self) -> bytes:
         rest, self._pending = self._pending, b""
-        return rest
+        return rest if self.done else rest + DONE
+
+    def error(self, message: str, status: int) -> bytes:
+        return b"data: " + envelope(message, "upstream_error", status) + b"\n\n" + DONE
 
 
 class _Relay:
@@ -118,9 +166,9 @@ class _Relay:
     started): a generator that never ran would skip its `finally`, leaving the upstream open
     and the request unmetered, its in-flight slot held."""
 
-    def __init__(self, resp: UpstreamResponse, meter: Meter, hide_usage: bool) -> None:
+    def __init__(self, resp: UpstreamResponse, meter: Meter, events: Events) -> None:
         self._resp, self._meter = resp, meter
-        self._events = _Events(hide_usage)
+        self._events = events
         self._gen: Iterator[bytes] | None = None
         self._ended = False
 
@@ -152,30 +200,39 @@ class _Relay:
             status = 200
             if rest:
                 yield rest
-            if not events.done:
-                yield DONE
         except BodyReadTimeout as exc:
             status = 504
             message = "The upstream stream did not end within its timeout." if exc.by_deadline else STALLED
-            yield b"data: " + envelope(message, "upstream_error", 504) + b"\n\n" + DONE
+            yield events.error(message, 504)
         except BodyError as exc:
             status = 502
             log.warning("upstream stream broke: %s", type(exc).__name__)
-            yield b"data: " + envelope("The upstream stream broke.", "upstream_error", 502) + b"\n\n" + DONE
+            yield events.error("The upstream stream broke.", 502)
         finally:
             self._end(status)
 
 
 def stream_response(
-    resp: UpstreamResponse, meter: Meter, hide_usage: bool, redactor: Redactor, client_key: str | None = None
+    resp: UpstreamResponse,
+    meter: Meter,
+    hide_usage: bool,
+    redactor: Redactor,
+    client_key: str | None = None,
+    exchange: Exchange | None = None,
 ) -> Response:
     if resp.status >= 400:
         data = resp.body()  # read whole by the client already, within its deadline and size cap
         resp.close()
         meter.finish(resp.status)
-        body = _error_body(resp.status, data, redactor, client_key)
+        if exchange is not None:
+            body = exchange.error(resp.status, data, redactor, client_key)
+        else:
+            body = _error_body(resp.status, data, redactor, client_key)
         return Response(body, status=resp.status, mimetype="application/json")
-    ctype = resp.headers.get("content-type", "text/event-stream")
+    if exchange is not None:
+        events, ctype = exchange.events(), "text/event-stream"
+    else:
+        events, ctype = _Events(hide_usage), resp.headers.get("content-type", "text/event-stream")
     return Response(
-        _Relay(resp, meter, hide_usage), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
+        _Relay(resp, meter, events), status=resp.status, content_type=ctype, headers=STREAM_HEADERS
     )

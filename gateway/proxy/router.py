@@ -8,20 +8,38 @@ from dataclasses import dataclass
 from ..errors import BadRequest
 from ..settings import Deployment
 
+ANTHROPIC_VERSION = "2023-06-01"  # sent unless the client sends its own anthropic-version
+
+
+def anthropic_root(api_base: str) -> str:
+    """An anthropic/ api_base as written (`https://api.anthropic.com`, `.../v1` or LiteLLM's
+    `.../v1/messages`) → the root the Messages API's paths hang from."""
+    base = api_base.rstrip("/")
+    for suffix in ("/v1/messages", "/v1"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base
+
 
 def upstream_url(d: Deployment, op: str, api_base: str | None, api_version: str | None) -> str:
     """The URL of `op` on a deployment, with its api_base/api_version or a client's (clientside.py)."""
     if d.provider == "azure":
         return f"{api_base}/openai/deployments/{d.upstream_model}/{op}?api-version={api_version}"
+    if d.provider == "anthropic":
+        return f"{anthropic_root(api_base or '')}/v1/{op}"
     return f"{api_base}/{op}"
 
 
 def upstream_headers(d: Deployment, api_key: str | None, organization: str | None) -> dict[str, str]:
     """The headers of a call: the key in the provider's header, and nothing else secret."""
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    if d.provider == "anthropic":
+        headers["anthropic-version"] = ANTHROPIC_VERSION
     if api_key:
         if d.provider == "azure":
             headers["api-key"] = api_key
+        elif d.provider == "anthropic":
+            headers["x-api-key"] = api_key
         else:
             headers["Authorization"] = f"Bearer {api_key}"
     if organization:

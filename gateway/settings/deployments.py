@@ -43,6 +43,8 @@ class Deployment:
     input_cost_per_token: float
     output_cost_per_token: float
     id: str
+    cache_creation_input_token_cost: float = 0.0  # model_info's, else the input price
+    cache_read_input_token_cost: float = 0.0
 
 
 def _first(*costs: float | None) -> float:
@@ -85,6 +87,12 @@ def parse_deployment(
         input_cost_per_token=_first(p.input_cost_per_token, info.input_cost_per_token),
         output_cost_per_token=_first(p.output_cost_per_token, info.output_cost_per_token),
         id=info.id or f"{checked.model_name}#{index}",
+        cache_creation_input_token_cost=_first(
+            info.cache_creation_input_token_cost, p.input_cost_per_token, info.input_cost_per_token
+        ),
+        cache_read_input_token_cost=_first(
+            info.cache_read_input_token_cost, p.input_cost_per_token, info.input_cost_per_token
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, Field, PlainValidator, ValidationInfo, model_validator
 
-from .providers import KEY_ENV, OPENAI_COMPATIBLE, refusal, split_model
+from .providers import DEFAULT_BASE, KEY_ENV, refusal, split_model
 from .section import STRICT, reason
 
 CLIENTSIDE_PARAMS = ("api_key", "api_base", "api_version")
@@ -100,7 +100,7 @@ class LiteLLMParams(BaseModel):
             if not mocked and not self.api_version:
                 raise reason("azure/ needs api_version", at="api_version")
         else:
-            self.api_base = self.api_base or OPENAI_COMPATIBLE[provider]
+            self.api_base = self.api_base or DEFAULT_BASE[provider]
             if provider in KEY_ENV and self.api_key is None:
                 self.api_key = environ.get(KEY_ENV[provider]) or None
             if not mocked and not self.api_base:
@@ -121,6 +121,9 @@ class ModelInfo(BaseModel):
     id: Annotated[str | None, PlainValidator(_model_id)] = None
     input_cost_per_token: Cost | None = None
     output_cost_per_token: Cost | None = None
+    # Prompt-cache prices (LiteLLM's names); unset: the input price.
+    cache_creation_input_token_cost: Cost | None = None
+    cache_read_input_token_cost: Cost | None = None
 
 
 class ModelEntry(BaseModel):

@@ -27,13 +27,23 @@ OPENAI_COMPATIBLE: dict[str, str | None] = {
     # Google's OpenAI-compatible endpoint for Gemini (the key goes as a Bearer token).
     "gemini": "https://generativelanguage.googleapis.com/v1beta/openai",
 }
-PROVIDERS = frozenset(OPENAI_COMPATIBLE) | {"azure"}
+# Anthropic's Messages API (docs/anthropic.md): /v1/messages passed through, chat translated.
+ANTHROPIC_BASE = "https://api.anthropic.com"
+DEFAULT_BASE: dict[str, str | None] = {**OPENAI_COMPATIBLE, "anthropic": ANTHROPIC_BASE}
+PROVIDERS = frozenset(DEFAULT_BASE) | {"azure"}
 # LiteLLM providers that speak their own protocol, not OpenAI's: refused at start-up by name.
-NOT_SUPPORTED = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai_beta", "sagemaker", "cohere"})
+NOT_SUPPORTED = frozenset({"bedrock", "vertex_ai", "vertex_ai_beta", "sagemaker", "cohere"})
 # The environment variable a provider's api_key defaults to, as in LiteLLM.
-KEY_ENV = {"openai": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY"}
+KEY_ENV = {"openai": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 SUPPORTED = ", ".join(
-    f"{p}/" for p in ("openai", "azure", "gemini", *sorted(set(OPENAI_COMPATIBLE) - {"openai", "gemini"}))
+    f"{p}/"
+    for p in (
+        "openai",
+        "azure",
+        "gemini",
+        "anthropic",
+        *sorted(set(OPENAI_COMPATIBLE) - {"openai", "gemini"}),
+    )
 )
 
 

@@ -24,6 +24,33 @@ def _count(usage: Mapping[str, Any] | None, name: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+def tokens(usage: Mapping[str, Any] | None) -> tuple[int, int, int, int]:
+    """(prompt, completion, cache_creation, cache_read) of an upstream's `usage`, in any of its
+    spellings: chat, completions and embeddings say prompt/completion (cached tokens counted in
+    the prompt, `prompt_tokens_details.cached_tokens`); /responses, images, audio and Anthropic's
+    Messages API say input/output, and Anthropic counts cache writes and reads apart from
+    `input_tokens`: the prompt here is all three."""
+    completion = _count(usage, "completion_tokens") or _count(usage, "output_tokens")
+    prompt = _count(usage, "prompt_tokens")
+    if prompt:
+        details = usage.get("prompt_tokens_details") if usage else None
+        cached = _count(details, "cached_tokens") if isinstance(details, Mapping) else 0
+        return prompt, completion, 0, min(cached, prompt)
+    created = _count(usage, "cache_creation_input_tokens")
+    read = _count(usage, "cache_read_input_tokens")
+    return _count(usage, "input_tokens") + created + read, completion, created, read
+
+
+def cost_of(d: Deployment, prompt: int, completion: int, created: int, read: int) -> float:
+    """model_info's prices: cache writes and reads at theirs, the rest of the prompt at the input's."""
+    return (
+        (prompt - created - read) * d.input_cost_per_token
+        + created * d.cache_creation_input_token_cost
+        + read * d.cache_read_input_token_cost
+        + completion * d.output_cost_per_token
+    )
+
+
 class Meter:
     __slots__ = (
         "_done",
@@ -62,12 +89,9 @@ class Meter:
         if self._done:
             return
         self._done = True
-        # Chat, completions and embeddings say prompt/completion; /responses, images and audio
-        # say input/output.
-        prompt = _count(usage, "prompt_tokens") or _count(usage, "input_tokens")
-        completion = _count(usage, "completion_tokens") or _count(usage, "output_tokens")
+        prompt, completion, created, read = tokens(usage)
         d = self.deployment
-        cost = prompt * d.input_cost_per_token + completion * d.output_cost_per_token if d else 0.0
+        cost = cost_of(d, prompt, completion, created, read) if d else 0.0
         p = self.principal
         event = UsageEvent(
             request_id=self.request_id,

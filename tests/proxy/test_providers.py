@@ -40,9 +40,7 @@ def test_gemini_is_called_as_openai_compatible_with_the_key_as_bearer(make_app, 
     assert got.json == {**CHAT, "model": "gemini-2.0-flash"}
 
 
-@pytest.mark.parametrize(
-    "model", ["anthropic/claude-3-5-sonnet", "bedrock/anthropic.claude-v2", "vertex_ai/gemini-pro"]
-)
+@pytest.mark.parametrize("model", ["bedrock/anthropic.claude-v2", "vertex_ai/gemini-pro", "cohere/command-r"])
 def test_providers_with_their_own_protocol_stop_start_up_naming_the_supported_ones(model):
     raw = {"model_list": [{"model_name": "m", "litellm_params": {"model": model}}]}
     with pytest.raises(ConfigError) as err:

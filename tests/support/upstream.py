@@ -40,6 +40,7 @@ class Behaviour:
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
     )
+    tool_call: dict[str, Any] | None = None  # {"name", "arguments"}: chat answers with it when sent tools
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -113,20 +114,19 @@ class _Handler(BaseHTTPRequestHandler):
                 "model": model,
                 "usage": {"prompt_tokens": 3, "total_tokens": 3},
             }
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": f"upstream {self.server.fake.name} answers",
+        }
+        finish = "stop"
+        if payload.get("tools") and b.tool_call is not None:
+            call = {"id": "call_upstream", "type": "function", "function": b.tool_call}
+            message, finish = {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
         return {
             "id": "chatcmpl-upstream",
             "object": "chat.completion",
             "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": f"upstream {self.server.fake.name} answers",
-                    },
-                    "finish_reason": "stop",
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": b.usage,
         }
 
@@ -242,10 +242,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if b.chunk_interval:
                     time.sleep(b.chunk_interval)
                 i += 1
+            finish = "stop"
+            if payload.get("tools") and b.tool_call is not None:
+                finish = "tool_calls"
+                self._tool_call_chunks(payload, b.tool_call)
             final = {
                 "id": "chatcmpl-upstream",
                 "object": "chat.completion.chunk",
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
             }
             self._chunk(b"data: " + json.dumps(final).encode() + b"\n\n")
             if (payload.get("stream_options") or {}).get("include_usage"):
@@ -261,6 +265,28 @@ class _Handler(BaseHTTPRequestHandler):
             fake.stream_finished.set()
         except (BrokenPipeError, ConnectionResetError):
             fake.client_gone.set()
+
+    def _tool_call_chunks(self, payload: dict, call: dict) -> None:
+        """A tool call as OpenAI streams it: id and name first, the arguments in two pieces."""
+        args = call["arguments"]
+        first = {
+            "index": 0,
+            "id": "call_upstream",
+            "type": "function",
+            "function": {"name": call["name"], "arguments": ""},
+        }
+        for delta in (
+            first,
+            {"index": 0, "function": {"arguments": args[: len(args) // 2]}},
+            {"index": 0, "function": {"arguments": args[len(args) // 2 :]}},
+        ):
+            event = {
+                "id": "chatcmpl-upstream",
+                "object": "chat.completion.chunk",
+                "model": payload.get("model"),
+                "choices": [{"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": None}],
+            }
+            self._chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
 
 
 class _Server(ThreadingHTTPServer):

@@ -81,8 +81,8 @@ def logout() -> Response:
 
 
 def _wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "text/html" or not request.accept_mimetypes
+    """A browser asks for HTML; anything else (curl, a script) gets the API's JSON envelope."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 @bp.errorhandler(GatewayError)

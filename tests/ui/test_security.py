@@ -1,0 +1,139 @@
+"""The UI's browser protections, with the Flask test client: login, cookie flags, CSRF, CSP, logout."""
+
+from __future__ import annotations
+
+import re
+
+from gateway.ui.security import CSP
+from tests.conftest import MASTER, auth
+from tests.ui.conftest import HTML, Browser
+
+
+def test_pages_send_a_strict_csp_with_no_inline_script(browser: Browser):
+    resp = browser.get("/ui/login")
+    csp = resp.headers["Content-Security-Policy"]
+    assert csp == CSP
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["Cache-Control"] == "no-store"
+    assert "<script>" not in resp.text and " style=" not in resp.text  # nothing the CSP would block
+
+
+def test_every_template_has_no_inline_script_or_style():
+    from pathlib import Path
+
+    import gateway.ui
+
+    for page in (Path(gateway.ui.__file__).parent / "templates").glob("*.html"):
+        text = page.read_text()
+        for tag in re.findall(r"<script[^>]*>", text):  # a file, or data the browser never runs
+            assert " src=" in tag or 'type="application/json"' in tag, (page.name, tag)
+        assert " style=" not in text and "<style" not in text and " on" + "click=" not in text, page.name
+
+
+def test_the_session_cookie_is_httponly_lax_scoped_to_ui_and_has_a_lifetime(browser: Browser):
+    cookie = browser.login().headers["Set-Cookie"]
+    assert cookie.startswith("gateway_ui=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/ui" in cookie and "Expires=" in cookie
+    assert "Secure" not in cookie  # plain http: a Secure cookie would never come back
+
+
+def test_the_session_cookie_is_secure_over_https(browser: Browser):
+    client = browser.client
+    page = client.get("/ui/login", base_url="https://gw.example", headers=HTML)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    resp = client.post(
+        "/ui/login",
+        data={"csrf_token": token, "master_key": MASTER},
+        base_url="https://gw.example",
+        headers=HTML,
+    )
+    assert resp.status_code == 302 and "Secure" in resp.headers["Set-Cookie"]
+
+
+def test_a_wrong_master_key_is_refused(browser: Browser):
+    resp = browser.client.post(
+        "/ui/login", data={"csrf_token": browser.token(), "master_key": "sk-wrong-0000000000"}, headers=HTML
+    )
+    assert resp.status_code == 401 and "Wrong master key" in resp.text
+    assert browser.get("/ui/keys").status_code == 302  # still logged out
+
+
+def test_ui_username_and_password_log_in(ui_app):
+    client = Browser(
+        ui_app(env={"UI_USERNAME": "admin", "UI_PASSWORD": "correct horse battery"}).test_client()
+    )
+    bad = client.client.post(
+        "/ui/login",
+        data={"csrf_token": client.token(), "username": "admin", "password": "nope"},
+        headers=HTML,
+    )
+    assert bad.status_code == 401
+    good = client.client.post(
+        "/ui/login",
+        data={"csrf_token": client.token(), "username": "admin", "password": "correct horse battery"},
+        headers=HTML,
+    )
+    assert good.status_code == 302
+    page = client.get("/ui/keys")
+    assert page.status_code == 200 and 'id="who">admin' in page.text
+
+
+def test_a_page_without_a_session_goes_to_the_login(browser: Browser):
+    resp = browser.get("/ui/users?page=2")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/ui/login?next=")
+
+
+def test_a_write_without_a_session_is_refused(browser: Browser, client=None):
+    resp = browser.post("/ui/keys/generate", {"key_alias": "x"}, page="/ui/login")
+    assert resp.status_code == 401
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(browser: Browser):
+    browser.login()
+    resp = browser.client.post("/ui/keys/generate", data={"key_alias": "forged"}, headers=HTML)
+    assert resp.status_code == 400 and "CSRF" in resp.text
+    listing = browser.client.get("/key/list?key_alias=forged", headers=auth()).get_json()
+    assert listing["total_count"] == 0
+
+
+def test_a_csrf_token_from_another_session_is_refused(ui_app):
+    app = ui_app()
+    mine, theirs = Browser(app.test_client()), Browser(app.test_client())
+    mine.login()
+    theirs.login()
+    their_token = theirs.token("/ui/keys")
+    resp = mine.client.post(
+        "/ui/keys/generate", data={"csrf_token": their_token, "key_alias": "x"}, headers=HTML
+    )
+    assert resp.status_code == 400
+
+
+def test_login_makes_a_new_csrf_token(browser: Browser):
+    before = browser.token()
+    browser.login()
+    assert browser.token("/ui/keys") != before  # a token planted before the login is worthless
+
+
+def test_logout_ends_the_session(browser: Browser):
+    browser.login()
+    assert browser.get("/ui/keys").status_code == 200
+    assert browser.post("/ui/logout").status_code == 302
+    assert browser.get("/ui/keys").status_code == 302
+
+
+def test_login_never_redirects_off_the_ui(browser: Browser):
+    for target in ("https://evil.example/", "//evil.example/ui/", "/key/list"):
+        resp = browser.client.post(
+            "/ui/login",
+            data={"csrf_token": browser.token(), "master_key": MASTER, "next": target},
+            headers=HTML,
+        )
+        assert resp.headers["Location"] == "/ui/keys", target
+
+
+def test_api_clients_get_the_error_envelope_and_no_cookie(browser: Browser):
+    resp = browser.client.post("/ui/keys/generate", data={})
+    assert resp.status_code == 400 and resp.get_json()["error"]["param"] == "csrf_token"
+    api = browser.client.get("/key/list", headers=auth())
+    assert api.status_code == 200 and "Set-Cookie" not in api.headers

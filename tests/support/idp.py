@@ -194,6 +194,7 @@ class FakeIdP:
         self.grants: dict[str, Grant] = {}
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.token_requests: list[dict[str, str]] = []  # what the gateway sent, for the PKCE checks
+        self.id_token_key: SigningKey | None = None  # set: ID tokens signed by it (a forger's key)
 
     @property
     def issuer(self) -> str:
@@ -296,7 +297,9 @@ class FakeIdP:
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 300,
-            "id_token": sign(self.keys[0], {k: v for k, v in id_claims.items() if v is not None}),
+            "id_token": sign(
+                self.id_token_key or self.keys[0], {k: v for k, v in id_claims.items() if v is not None}
+            ),
         }
 
     def start(self) -> FakeIdP:

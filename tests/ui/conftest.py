@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -64,6 +65,36 @@ class Browser:
         assert at_idp.status_code == 302, at_idp.text
         back = urlsplit(at_idp.headers["Location"])
         return self.get(f"{back.path}?{back.query}")
+
+
+class _Screenshots:
+    """Where the browser tests put their screenshots (under the run's basetemp, never committed),
+    and which they took, listed at the end of the run."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+        self._dir: Path | None = None
+
+    @property
+    def dir(self) -> Path:
+        assert self._dir is not None
+        return self._dir
+
+
+SCREENSHOTS = _Screenshots()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    SCREENSHOTS._dir = tmp_path_factory.getbasetemp() / "ui-screenshots"
+    SCREENSHOTS._dir.mkdir(exist_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SCREENSHOTS.paths:
+        terminalreporter.section("admin UI screenshots")
+        for path in SCREENSHOTS.paths:
+            terminalreporter.write_line(str(path))
 
 
 @pytest.fixture

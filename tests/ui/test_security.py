@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from gateway.ui.security import CSP
 from tests.conftest import MASTER, auth
 from tests.ui.conftest import HTML, Browser
@@ -137,3 +139,48 @@ def test_api_clients_get_the_error_envelope_and_no_cookie(browser: Browser):
     assert resp.status_code == 400 and resp.get_json()["error"]["param"] == "csrf_token"
     api = browser.client.get("/key/list", headers=auth())
     assert api.status_code == 200 and "Set-Cookie" not in api.headers
+
+
+def test_a_session_older_than_its_lifetime_is_refused(ui_app, monkeypatch):
+    """The lifetime is checked on the cookie's signed timestamp, not only by the browser."""
+    from itsdangerous import TimestampSigner
+
+    browser = Browser(ui_app(env={"UI_SESSION_LIFETIME": "1h"}).test_client())
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) - 3601)
+    cookie = browser.login().headers["Set-Cookie"]  # signed an hour and a second ago
+    assert "Expires=" in cookie
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    assert browser.get("/ui/keys").status_code == 302  # back to the login
+
+
+def test_a_session_within_its_lifetime_is_kept(ui_app, monkeypatch):
+    from itsdangerous import TimestampSigner
+
+    browser = Browser(ui_app(env={"UI_SESSION_LIFETIME": "1h"}).test_client())
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) - 3500)
+    browser.login()
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    assert browser.get("/ui/keys").status_code == 200
+
+
+def test_a_new_master_key_logs_every_session_out(ui_app):
+    app = ui_app()
+    browser = Browser(app.test_client())
+    browser.login()
+    cookie = browser.client.get_cookie("gateway_ui", path="/ui")
+    same = Browser(app.test_client())
+    same.client.set_cookie("gateway_ui", cookie.value, path="/ui")
+    assert same.get("/ui/keys").status_code == 200  # the cookie alone is the session
+    other = Browser(ui_app(env={"LITELLM_MASTER_KEY": "sk-another-master-key-0002"}).test_client())
+    other.client.set_cookie("gateway_ui", cookie.value, path="/ui")
+    assert other.get("/ui/keys").status_code == 302  # signed with the old key's secret: worthless
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_ui_works_on_the_embedded_default(browser: Browser):
+    browser.login()
+    assert browser.post("/ui/keys/generate", {"key_alias": "on-sqlite"}).status_code == 200
+    for page in ("/ui/keys", "/ui/usage?by=key", "/ui/jobs", "/ui/audit", "/ui/users"):
+        assert browser.get(page).status_code == 200, page

@@ -18,7 +18,7 @@ from . import bp
 from .session import current, log_in, log_out
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path of the UI itself: an open redirect would send a fresh login elsewhere."""
     if target and target.startswith("/ui/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
@@ -69,7 +69,7 @@ def login_submit() -> Any:
     principal = _check_login(request.form)
     if principal is None:
         return _login_page("Wrong master key, username or password.", 401)
-    target = _safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     log_in(principal)
     return redirect(target)
 

@@ -36,21 +36,24 @@ class UiSessionInterface(SecureCookieSessionInterface):
             return self.session_class()  # an API call: no cookie read, nothing saved
         return super().open_session(app, request)
 
+    def get_signing_serializer(self, app: Flask) -> Any:
+        if not app.secret_key:  # on the first UI request: start-up (and the CLI) reads no secret
+            app.secret_key = _secret(app)
+        return super().get_signing_serializer(app)
+
 
 def _secret(app: Flask) -> str:
-    """UI_SESSION_SECRET, else one derived from the master key (its hash when only that is kept):
-    a new master key logs every session out."""
+    """UI_SESSION_SECRET, else one derived from the master key (its hash when only that is kept,
+    read where the master-key link reads it): a new master key logs every session out."""
     ui = stages(app).settings.ui
     if ui.session_secret:
         return ui.session_secret
-    with app.app_context():
-        master = bootstrap_hash(stages(app).settings)
+    master = bootstrap_hash(stages(app).settings)
     return hmac.new(master.encode(), b"gateway-ui-session-v1", hashlib.sha256).hexdigest()
 
 
 def init_session(app: Flask) -> None:
     ui = stages(app).settings.ui
-    app.secret_key = _secret(app)
     app.session_interface = UiSessionInterface()
     app.config.update(
         SESSION_COOKIE_NAME=COOKIE,

@@ -25,7 +25,7 @@ from ..settings.ui import UI_ROLES, SsoSettings, UiSettings
 from ..stages import stages
 from ..values import MASTER, PROXY_ADMIN, PROXY_ADMIN_VIEWER, Principal
 from . import bp
-from .login import _safe_next
+from .login import safe_next
 from .session import log_in
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _redirect_uri() -> str:
 @bp.get("/sso/login")
 def sso_login() -> Response:
     client = _client()
-    session["sso_next"] = _safe_next(request.args.get("next"))
+    session["sso_next"] = safe_next(request.args.get("next"))
     try:
         return client.authorize_redirect(_redirect_uri())
     except (requests.RequestException, OAuthError, RuntimeError) as exc:

@@ -79,6 +79,8 @@ def test_update_and_delete_go_through_the_key_service(browser: Browser):
     assert browser.client.get(f"/key/info?key={token}", headers=auth()).get_json()["info"]["rpm_limit"] == 7
     events = browser.client.get(f"/audit?object_id={token}", headers=auth()).get_json()["audit_logs"]
     assert {e["action"] for e in events} >= {"generate", "update"} and events[0]["actor"] == "master_key"
+    update = next(e for e in events if e["action"] == "update")
+    assert update["detail"]["fields"] == ["rpm_limit"]  # the form sends what was typed, nothing else
     assert browser.post("/ui/keys/delete", {"key": token}).status_code == 302
     assert _chat(browser.client, key).status_code == 401
 

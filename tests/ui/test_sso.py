@@ -8,7 +8,7 @@ import pytest
 from gateway.config import validate_config
 from gateway.settings import ConfigError
 from tests.conftest import auth
-from tests.support.idp import TOKEN_PATH, make_key
+from tests.support.idp import DISCOVERY_PATH, TOKEN_PATH, make_key
 from tests.ui.conftest import Browser, sso_env
 
 
@@ -121,3 +121,22 @@ def test_bad_ui_settings_stop_start_up_naming_the_setting(env, general, key):
     with pytest.raises(ConfigError) as err:
         validate_config(raw={"general_settings": general}, environ=env)
     assert err.value.key == key
+
+
+def test_endpoints_given_one_by_one_work_like_discovery(ui_app, idp):
+    """LiteLLM's variables without discovery: the ID token checked with GENERIC_JWKS_URI's keys."""
+    idp.add_account("boss", "pw", email="boss@example.com")
+    base = idp.issuer + "/protocol/openid-connect"
+    env = {
+        "GENERIC_CLIENT_ID": idp.client_id,
+        "GENERIC_CLIENT_SECRET": idp.client_secret,
+        "GENERIC_AUTHORIZATION_ENDPOINT": base + "/auth",
+        "GENERIC_TOKEN_ENDPOINT": base + "/token",
+        "GENERIC_USERINFO_ENDPOINT": base + "/userinfo",
+        "GENERIC_JWKS_URI": idp.jwks_url,
+        "PROXY_ADMIN_ID": "boss",
+    }
+    browser = Browser(ui_app(env=env).test_client())
+    assert browser.sso_login(idp, "boss", "pw").status_code == 302
+    assert "boss@example.com" in browser.get("/ui/keys").text
+    assert idp.fetches[DISCOVERY_PATH] == 0 and idp.certs_fetches == 1

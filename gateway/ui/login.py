@@ -14,7 +14,7 @@ from ..auth.master import bootstrap_hash
 from ..errors import BadRequest, GatewayError, MethodNotAllowed, NotFound, PayloadTooLarge, error_response
 from ..stages import stages
 from ..values import MASTER, PROXY_ADMIN, Principal, hash_secret
-from . import bp
+from . import bp, throttle
 from .session import current, log_in, log_out
 
 
@@ -66,8 +66,10 @@ def login_page() -> Any:
 
 @bp.post("/login")
 def login_submit() -> Any:
+    throttle.check()
     principal = _check_login(request.form)
     if principal is None:
+        throttle.failed()
         return _login_page("Wrong master key, username or password.", 401)
     target = safe_next(request.form.get("next"))
     log_in(principal)
@@ -93,7 +95,7 @@ def _gateway_error(exc: GatewayError) -> Any:
     if not _wants_html():
         return error_response(exc)
     error_response(exc)  # counted like the API's refusals
-    return render_template("error.html", error=exc, principal=current()), exc.status
+    return render_template("error.html", error=exc, principal=current()), exc.status, exc.headers
 
 
 @bp.errorhandler(HTTPException)

@@ -184,3 +184,27 @@ def test_the_ui_works_on_the_embedded_default(browser: Browser):
     assert browser.post("/ui/keys/generate", {"key_alias": "on-sqlite"}).status_code == 200
     for page in ("/ui/keys", "/ui/usage?by=key", "/ui/jobs", "/ui/audit", "/ui/users"):
         assert browser.get(page).status_code == 200, page
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process", "redis"])
+def test_repeated_failed_logins_are_throttled_even_for_the_right_key(ui_app, redis_url, shared):
+    from gateway.ui.throttle import LIMIT
+
+    browser = Browser(ui_app(env={"REDIS_URL": redis_url} if shared else {}).test_client())
+    for _ in range(LIMIT):
+        wrong = browser.client.post(
+            "/ui/login",
+            data={"csrf_token": browser.token(), "master_key": "sk-guess-000000000"},
+            headers=HTML,
+        )
+        assert wrong.status_code == 401
+    right = browser.client.post(
+        "/ui/login", data={"csrf_token": browser.token(), "master_key": MASTER}, headers=HTML
+    )
+    assert right.status_code == 429 and right.headers["Retry-After"] == "300"
+    if shared:  # another instance sharing Redis refuses too
+        other = Browser(ui_app(env={"REDIS_URL": redis_url}).test_client())
+        again = other.client.post(
+            "/ui/login", data={"csrf_token": other.token(), "master_key": MASTER}, headers=HTML
+        )
+        assert again.status_code == 429

@@ -141,6 +141,7 @@ def team_member_delete() -> Response:
 
 # --- users -----------------------------------------------------------------------------------
 
+ROLES = ("internal_user", "internal_user_viewer", "proxy_admin_viewer", "org_admin", "proxy_admin")
 USER_FIELDS = {
     "text": ("user_id", "user_email", "user_alias", "user_role", "budget_duration"),
     "lists": ("models",),
@@ -156,7 +157,7 @@ def users_page() -> str:
     filters = {k: v for k in ("user_id", "user_email", "role", "team_id") if (v := text_arg(k))}
     listing = users.list_users(page, PAGE_SIZE, filters, principal)
     return render_template(
-        "users.html", listing=listing, page=page, search=filters, done=request.args.get("done")
+        "users.html", listing=listing, page=page, search=filters, done=request.args.get("done"), roles=ROLES
     )
 
 
@@ -168,6 +169,16 @@ def user_new() -> Any:
     if answer.get("key"):  # the user's first key: shown once, like a generated one
         return render_template("key_secret.html", title=f"User {answer['user_id']} and its key", key=answer)
     return _back("ui.users_page", "User created.")
+
+
+@bp.post("/users/update")
+def user_update() -> Response:
+    return _write(
+        "/user/update",
+        lambda p: users.update({"user_id": _field("user_id"), **form_body(text=("user_role",))}, p, actor(p)),
+        "ui.users_page",
+        "User updated.",
+    )
 
 
 @bp.post("/users/delete")

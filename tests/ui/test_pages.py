@@ -122,6 +122,14 @@ def test_directory_forms_create_and_delete_through_the_services(browser: Browser
         ).status_code
         == 302
     )
+    assert (
+        browser.post("/ui/users/update", {"user_id": "u-ui", "user_role": "internal_user_viewer"}).status_code
+        == 302
+    )
+    assert (
+        browser.client.get("/user/info?user_id=u-ui", headers=auth()).get_json()["user_info"]["user_role"]
+        == "internal_user_viewer"
+    )
     assert browser.post("/ui/customers/new", {"user_id": "cust-1", "max_budget": "3"}).status_code == 302
     assert browser.post("/ui/customers/block", {"user_id": "cust-1"}).status_code == 302
     team = browser.client.get("/team/info?team_id=t-ui", headers=auth()).get_json()["team_info"]
@@ -168,6 +176,7 @@ def test_a_viewer_sees_every_page_but_no_write_button(browser: Browser):
         ("/ui/teams/new", {"team_id": "forged"}),
         ("/ui/organizations/new", {"organization_alias": "forged"}),
         ("/ui/customers/new", {"user_id": "forged"}),
+        ("/ui/users/update", {"user_id": "viewer-2", "user_role": "proxy_admin"}),
     ],
 )
 def test_a_viewers_forged_write_is_refused_403(browser: Browser, path: str, data: dict):
@@ -188,6 +197,8 @@ def test_an_internal_user_sees_only_its_own_keys_and_may_not_read_the_audit_log(
     assert "workers-key" in page and "admins-key" not in page
     assert browser.get("/ui/keys?user_id=someone-else").status_code == 403
     assert browser.get("/ui/audit").status_code == 403
+    nav = browser.get("/ui/keys").text.split("</nav>")[0]
+    assert "Audit log" not in nav and "Customers" not in nav and "Keys" in nav  # only what it may open
     assert 'id="team-new"' not in browser.get("/ui/teams").text
 
 

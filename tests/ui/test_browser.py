@@ -142,6 +142,7 @@ def test_master_key_login_generate_a_key_seen_once_then_block_it_and_the_proxy_r
     key = wait_for(chrome, "#new-key").text
     assert key.startswith("sk-") and len(key) > 20
     chrome.find_element(By.ID, "copy").click()
+    assert chrome.find_element(By.ID, "copy").text in ("Copied", "Selected: press Ctrl+C")  # ui.js ran
     shot(chrome, "02-key-shown-once")
     assert chat(gateway, key).status_code == 200
 

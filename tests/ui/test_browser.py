@@ -70,14 +70,24 @@ def gateway(pg_url: str, idp: FakeIdP, tmp_path_factory: pytest.TempPathFactory)
     upstream.stop()
 
 
-@pytest.fixture
-def chrome() -> Iterator[WebDriver]:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+def require_chromium(paths: tuple[str, ...] = (CHROMIUM, CHROMEDRIVER)) -> None:
+    """A missing browser fails the test, never skips it: a skipped browser test passes silently."""
+    missing = [p for p in paths if not os.access(p, os.X_OK)]
     if missing:
         pytest.fail(
             f"{', '.join(missing)} not found: install Chromium with "
             "`apt-get install -y chromium chromium-driver` (CI's .ci/run does)"
         )
+
+
+def test_a_missing_chromium_fails_with_the_install_line():
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium chromium-driver"):
+        require_chromium(("/nonexistent/chromium",))
+
+
+@pytest.fixture
+def chrome() -> Iterator[WebDriver]:
+    require_chromium()
     options = Options()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):

@@ -213,6 +213,39 @@ def orgs_page() -> str:
     )  # fmt: skip
 
 
+@bp.get("/organizations/<organization_id>")
+def org_page(organization_id: str) -> str:
+    principal = _acting("/organization/info")
+    org = organizations.info(organization_id, principal)
+    return render_template("org.html", org=org, done=request.args.get("done"))
+
+
+@bp.post("/organizations/member_add")
+def org_member_add() -> Response:
+    oid = _field("organization_id")
+    member = form_body(text=("user_id", "user_email", "role"))
+    return _write(
+        "/organization/member_add",
+        lambda p: organizations.member_add({"organization_id": oid, "member": member}, p, actor(p)),
+        "ui.org_page",
+        "Member added.",
+        organization_id=oid,
+    )
+
+
+@bp.post("/organizations/member_delete")
+def org_member_delete() -> Response:
+    oid = _field("organization_id")
+    body = {"organization_id": oid, "user_id": _field("user_id")}
+    return _write(
+        "/organization/member_delete",
+        lambda p: organizations.member_delete(body, p, actor(p)),
+        "ui.org_page",
+        "Member removed.",
+        organization_id=oid,
+    )
+
+
 @bp.post("/organizations/new")
 def org_new() -> Response:
     return _write(

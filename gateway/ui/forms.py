@@ -1,5 +1,5 @@
 """An HTML form as the JSON body the API's services validate: blanks dropped, lists split on
-commas, numbers and flags typed; the services' own models then check every field."""
+commas, numbers and JSON objects typed; the services' own models then check every field."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ def form_body(
     lists: Iterable[str] = (),
     ints: Iterable[str] = (),
     floats: Iterable[str] = (),
-    flags: Iterable[str] = (),
     objects: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The named fields of the posted form that are filled in, typed."""
@@ -41,9 +40,6 @@ def form_body(
         for name in kinds:
             if form.get(name, "").strip():
                 body[name] = _number(name, form[name].strip(), kind)
-    for name in flags:
-        if name in form:
-            body[name] = form.get(name) in ("on", "true", "1")
     for name in objects:
         if form.get(name, "").strip():
             try:

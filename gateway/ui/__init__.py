@@ -23,12 +23,15 @@ bp = Blueprint(
 def init_app(app: Flask) -> None:
     from . import (  # noqa: F401 - registers the routes and hooks on bp
         audit,
-        directory,
+        customers,
         jobs,
         keys,
         login,
+        organizations,
         security,
+        teams,
         usage,
+        users,
     )
     from .session import init_session
     from .sso import init_sso

@@ -1,18 +1,18 @@
 """The usage page: spend and requests per day, as charts, per key, team, user or model.
 
-Read from `usage_logs` (what `/spend/logs` reads), bucketed by UTC day here so both databases
-agree; admins and admin viewers see every caller's usage, anyone else their own."""
+Read from `usage_logs` (what `/spend/logs` reads), summed per UTC day and series by the
+database; admins and admin viewers see every caller's usage, anyone else their own."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, request
 
-from ..clock import as_utc, utcnow
+from ..clock import utcnow
 from ..directory import access
 from ..errors import BadRequest
 from ..extensions import db
@@ -28,7 +28,13 @@ DIMENSIONS = {
     "model": UsageLog.model,
 }
 SERIES = 8  # the biggest spenders get a line each; the rest are summed as "other"
-MAX_ROWS = 200_000
+
+
+def _utc_day(column: Any) -> Any:
+    """The UTC calendar day of a timestamp, in SQL (PostgreSQL would use the session's zone)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.date(column)  # SQLite keeps the UTC time as text
 
 
 def _days() -> int:
@@ -57,15 +63,20 @@ def usage_series(dimension: str, days: int, user_id: str | None) -> dict[str, An
     end = utcnow().date()
     start = end - timedelta(days=days - 1)
     since = datetime.combine(start, time.min, tzinfo=UTC)
-    query = sa.select(UsageLog.created_at, column, UsageLog.cost).where(UsageLog.created_at >= since)
+    day = _utc_day(UsageLog.created_at)
+    query = (
+        sa.select(day, column, sa.func.sum(UsageLog.cost), sa.func.count())
+        .where(UsageLog.created_at >= since)
+        .group_by(day, column)
+    )
     if user_id is not None:
         query = query.where(UsageLog.user_id == user_id)
     spend: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     calls: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for created, ident, cost in db.session.execute(query.limit(MAX_ROWS)):
-        day = as_utc(created).date().isoformat()
-        spend[ident or ""][day] += cost or 0.0
-        calls[ident or ""][day] += 1
+    for on, ident, cost, count in db.session.execute(query):
+        key = on.isoformat() if isinstance(on, date) else str(on)
+        spend[ident or ""][key] += cost or 0.0
+        calls[ident or ""][key] += count
     ranked = sorted(spend, key=lambda i: (-sum(spend[i].values()), -sum(calls[i].values()), i))
     top, rest = ranked[:SERIES], ranked[SERIES:]
     labels = _labels(dimension, top)

@@ -46,7 +46,11 @@ def csrf_token() -> str:
 @bp.before_request
 def check_csrf() -> None:
     """Every state-changing request carries the session's token in its form: a page on another
-    site cannot read it, so cannot forge the request (SameSite=Lax is the second wall)."""
+    site cannot read it, so cannot forge the request (SameSite=Lax is the second wall). And no
+    text the UI hands on holds a NUL (PostgreSQL refuses it with an error, not an answer)."""
+    texts = [*(request.view_args or {}).values(), *request.form.values()]
+    if any("\x00" in str(t) for t in texts):
+        raise BadRequest("Text may not contain NUL characters.")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     expected = session.get("csrf")

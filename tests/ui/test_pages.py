@@ -207,3 +207,29 @@ def test_a_deleted_sso_user_is_logged_out(browser: Browser):
     assert browser.get("/ui/keys").status_code == 200
     browser.client.post("/user/delete", json={"user_ids": ["gone-1"]}, headers=auth())
     assert browser.get("/ui/keys").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/ui/keys/block", "key"),
+        ("/ui/keys/regenerate", "key"),
+        ("/ui/teams/block", "team_id"),
+        ("/ui/teams/delete", "team_id"),
+        ("/ui/teams/member_add", "team_id"),
+        ("/ui/users/update", "user_id"),
+        ("/ui/customers/block", "user_id"),
+        ("/ui/organizations/member_add", "organization_id"),
+    ],
+)
+def test_a_nul_in_a_form_is_a_400_never_a_500(browser: Browser, path: str, field: str):
+    browser.login()
+    assert browser.post(path, {field: "a\x00b"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/ui/keys/abc%00", "/ui/teams/t%00x", "/ui/organizations/o%00x", "/ui/keys/" + "f" * 5000]
+)
+def test_a_bad_id_in_a_page_address_is_a_4xx(browser: Browser, path: str):
+    browser.login()
+    assert 400 <= browser.get(path).status_code < 500

@@ -48,9 +48,10 @@ def check_csrf() -> None:
     """Every state-changing request carries the session's token in its form: a page on another
     site cannot read it, so cannot forge the request (SameSite=Lax is the second wall). And no
     text the UI hands on holds a NUL (PostgreSQL refuses it with an error, not an answer)."""
-    texts = [*(request.view_args or {}).values(), *request.form.values()]
-    if any("\x00" in str(t) for t in texts):
-        raise BadRequest("Text may not contain NUL characters.")
+    texts = {**(request.view_args or {}), **request.form}
+    for name, text in texts.items():
+        if "\x00" in str(text):
+            raise BadRequest(f"`{name}` may not contain NUL characters.", param=name)
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     expected = session.get("csrf")

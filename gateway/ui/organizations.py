@@ -35,7 +35,8 @@ def orgs_page() -> str:
 def org_page(organization_id: str) -> str:
     principal = acting("/organization/info")
     org = organizations.info(organization_id, principal)
-    return render_template("org.html", org=org, done=request.args.get("done"))
+    manages = organizations.manages(principal, organization_id)  # its org admins, beyond the table
+    return render_template("org.html", org=org, manages=manages, done=request.args.get("done"))
 
 
 @bp.post("/organizations/member_add")

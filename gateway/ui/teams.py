@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 
 from ..admin import actor
-from ..directory import teams
+from ..directory import access, teams
 from . import bp
 from .acting import PAGE_SIZE, acting, field, write
 from .forms import form_body, page_arg, text_arg
@@ -34,7 +34,10 @@ def teams_page() -> str:
 @bp.get("/teams/<team_id>")
 def team_page(team_id: str) -> str:
     principal = acting("/team/info")
-    return render_template("team.html", team=teams.info(team_id, principal), done=request.args.get("done"))
+    team = teams.info(team_id, principal)
+    # The route table lets an internal user reach /team/member_*; the team decides (its admins).
+    manages = access.manages_team(principal, team_id)
+    return render_template("team.html", team=team, manages=manages, done=request.args.get("done"))
 
 
 @bp.post("/teams/new")

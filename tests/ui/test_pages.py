@@ -233,3 +233,32 @@ def test_a_nul_in_a_form_is_a_400_never_a_500(browser: Browser, path: str, field
 def test_a_bad_id_in_a_page_address_is_a_4xx(browser: Browser, path: str):
     browser.login()
     assert 400 <= browser.get(path).status_code < 500
+
+
+def test_a_team_member_sees_no_member_forms_and_its_admin_does(browser: Browser):
+    browser.login()
+    browser.post("/ui/teams/new", {"team_id": "t-m"})
+    for user, role in (("member-1", "user"), ("lead-1", "admin")):
+        browser.client.post(
+            "/user/new",
+            json={"user_id": user, "user_role": "internal_user", "auto_create_key": False},
+            headers=auth(),
+        )
+        browser.post("/ui/teams/member_add", {"team_id": "t-m", "user_id": user, "role": role})
+    _as_known(browser, "member-1", "internal_user")
+    page = browser.get("/ui/teams/t-m")
+    assert page.status_code == 200 and 'id="member-add"' not in page.text
+    assert (
+        browser.post(
+            "/ui/teams/member_add", {"team_id": "t-m", "user_id": "lead-1"}, page="/ui/teams"
+        ).status_code
+        == 403
+    )
+    _as_known(browser, "lead-1", "internal_user")
+    assert 'id="member-add"' in browser.get("/ui/teams/t-m").text
+
+
+def _as_known(browser: Browser, user_id: str, role: str) -> None:
+    with browser.client.session_transaction() as s:
+        s.clear()
+        s.update(m="sso", r=role, s=user_id, u=user_id, t=0, csrf="t" * 43)

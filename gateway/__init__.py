@@ -23,6 +23,7 @@ from . import (
     openapi,
     scrape,
     stages,
+    ui,
 )
 from .config import ValidConfig, validate_config
 from .settings import Settings
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     jobs.init_app(app)
     openapi.init_app(app)
+    ui.init_app(app)  # the admin web UI at /ui: the same services and route table, a session login
     cli.init_app(app)
     # The start report is made (above, and JWT's in auth): what this process starts next
     # (gunicorn workers after `gateway run`, Celery's pool) does not repeat it.

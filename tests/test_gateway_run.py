@@ -77,6 +77,7 @@ def test_gateway_run_migrates_a_fresh_database_and_reports_once(tmp_path, fresh_
     text = log.read_text()
     assert text.count("ignoring LiteLLM settings") == 1, text
     assert f"Gateway on http://127.0.0.1:{port}" in text
+    assert f"admin UI: http://127.0.0.1:{port}/ui/" in text
 
     cli = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "jobs", "status"],

@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     address = bind(args.host, args.port, os.environ)
     print(
         f"Gateway on http://{address} ({workers} gevent worker(s), {where}, "
-        f"{'Redis' if settings.redis_url else 'no Redis'}; config: {settings.source})",
+        f"{'Redis' if settings.redis_url else 'no Redis'}; config: {settings.source}); "
+        f"admin UI: http://{address}/ui/",
         file=sys.stderr,
         flush=True,
     )

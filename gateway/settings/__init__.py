@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .general import GeneralSettings, JwtAuth, parse_general
 from .litellm import LiteLLMSettings, parse_litellm
 from .master_key import read_master_key
+from .ui import UiSettings, parse_ui
 
 __all__ = [
     "ClientsideAuth",
@@ -66,6 +67,7 @@ class Settings:
     warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
     migrate_on_start: bool = True
     transport: Transport = field(default_factory=Transport)  # TLS checks and egress proxy, upstream calls
+    ui: UiSettings = field(default_factory=UiSettings)  # the admin UI at /ui (settings/ui.py)
 
     @property
     def embedded(self) -> bool:
@@ -251,4 +253,5 @@ def load_settings(
         warnings=warnings,
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
         transport=parse_transport(litellm.ssl_verify, env, source),
+        ui=parse_ui(general, env, source),
     )

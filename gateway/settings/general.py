@@ -98,6 +98,7 @@ class GeneralSettings(BaseModel):
         Literal["open", "closed"], Field(description="must be one of open, closed")
     ] = "open"
     clientside_api_base_allowed_hosts: Any = None  # _allowed_hosts: normalised there
+    ui_access_mode: Any = None  # settings/ui.py: a word or LiteLLM's restricted-group mapping
 
 
 NO_ECHO = frozenset({"database_url"})  # may carry a password

@@ -88,7 +88,6 @@ GENERAL_IGNORED = frozenset(
         "store_model_in_db",
         "store_prompts_in_spend_logs",
         "supported_db_objects",
-        "ui_access_mode",
         "use_client_credentials_pass_through_routes",
         "use_redis_transaction_buffer",
         "use_x_forwarded_for",

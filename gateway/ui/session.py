@@ -44,12 +44,15 @@ class UiSessionInterface(SecureCookieSessionInterface):
 
 def _secret(app: Flask) -> str:
     """UI_SESSION_SECRET, else one derived from the master key (its hash when only that is kept,
-    read where the master-key link reads it): a new master key logs every session out."""
+    read where the master-key link reads it) and the UI password: a new master key or password
+    logs every session out."""
     ui = stages(app).settings.ui
     if ui.session_secret:
         return ui.session_secret
     master = bootstrap_hash(stages(app).settings)
-    return hmac.new(master.encode(), b"gateway-ui-session-v1", hashlib.sha256).hexdigest()
+    password = hashlib.sha256(f"{ui.username}:{ui.password}".encode()).hexdigest() if ui.password else ""
+    material = f"gateway-ui-session-v1:{password}".encode()
+    return hmac.new(master.encode(), material, hashlib.sha256).hexdigest()
 
 
 def init_session(app: Flask) -> None:
@@ -87,7 +90,8 @@ def log_out() -> None:
 def _sso_principal() -> Principal | None:
     """An SSO session stands for a user row: gone or blocked since the login, the session ends;
     its role is the row's unless the IdP (PROXY_ADMIN_ID, a role claim) gave one."""
-    user = db.session.get(User, session.get("u"))
+    user_id = session.get("u")
+    user = db.session.get(User, user_id) if isinstance(user_id, str) and user_id else None
     if user is None or user.blocked:
         return None
     role = session.get("idp_role") or user.user_role

@@ -208,3 +208,13 @@ def test_repeated_failed_logins_are_throttled_even_for_the_right_key(ui_app, red
             "/ui/login", data={"csrf_token": other.token(), "master_key": MASTER}, headers=HTML
         )
         assert again.status_code == 429
+
+
+def test_a_new_ui_password_logs_every_session_out(ui_app):
+    before = {"UI_USERNAME": "admin", "UI_PASSWORD": "first password here"}
+    browser = Browser(ui_app(env=before).test_client())
+    browser.login()
+    cookie = browser.client.get_cookie("gateway_ui", path="/ui")
+    changed = Browser(ui_app(env={**before, "UI_PASSWORD": "second password here"}).test_client())
+    changed.client.set_cookie("gateway_ui", cookie.value, path="/ui")
+    assert changed.get("/ui/keys").status_code == 302

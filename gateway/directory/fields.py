@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from ..errors import BadRequest
-from ..keys.checks import Amount, Count, Duration, Names, Obj, OptFlag, OptText
+from ..keys.checks import Amount, Count, Duration, Names, Obj, OptFlag, OptText, no_nul
 from ..keys.shapes import ModelBudgets, StrMap
 from ..validation import STRICT, given, parse
 
@@ -19,7 +19,9 @@ UserRole = Annotated[
     ),
 ]
 TeamRole = Annotated[Literal["admin", "user"], Field(description="must be admin or user")]
-IdList = Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]], Field(min_length=1)]
+# an id: 1-255 characters, no NUL (PostgreSQL refuses one in text: a 500 before this)
+Id = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(no_nul)]
+IdList = Annotated[list[Id], Field(min_length=1)]
 
 
 class UserSettings(BaseModel):
@@ -111,7 +113,7 @@ class TeamNewRequest(TeamSettings):
 class TeamUpdateRequest(TeamSettings):
     """POST /team/update."""
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
 
 
 class TeamDeleteRequest(BaseModel):
@@ -127,7 +129,7 @@ class TeamRef(BaseModel):
 
     model_config = STRICT
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
 
 
 class TeamMemberAddRequest(BaseModel):
@@ -135,7 +137,7 @@ class TeamMemberAddRequest(BaseModel):
 
     model_config = STRICT
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
     member: TeamMember | list[TeamMember]
     max_budget_in_team: Amount = None
 
@@ -145,7 +147,7 @@ class TeamMemberDeleteRequest(BaseModel):
 
     model_config = STRICT
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
     user_id: OptText = None
     user_email: OptText = None
 
@@ -166,7 +168,7 @@ class TeamModelRequest(BaseModel):
 
     model_config = STRICT
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
     models: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 
@@ -175,7 +177,7 @@ class TeamPermissionsUpdateRequest(BaseModel):
 
     model_config = STRICT
 
-    team_id: Annotated[str, Field(min_length=1, max_length=255)]
+    team_id: Id
     team_member_permissions: list[Annotated[str, Field(min_length=1)]]
 
 

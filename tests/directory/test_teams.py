@@ -130,6 +130,10 @@ def test_team_list_and_update(admin):
         ("/team/member_add", {"team_id": "t", "member": "bob"}, "member"),
         ("/team/model/add", {"team_id": "t", "models": []}, "models"),
         ("/team/delete", {"team_ids": [""]}, "team_ids"),
+        # a NUL reached PostgreSQL as a 500 on these (found by the UI's tests)
+        ("/team/block", {"team_id": "t\x00"}, "team_id"),
+        ("/team/delete", {"team_ids": ["t\x00"]}, "team_ids"),
+        ("/team/member_add", {"team_id": "t\x00", "member": {"user_id": "a"}}, "team_id"),
     ],
 )
 def test_bad_team_bodies_are_400_in_the_envelope(dclient, path, body, param):

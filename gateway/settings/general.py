@@ -98,6 +98,7 @@ class GeneralSettings(BaseModel):
         Literal["open", "closed"], Field(description="must be one of open, closed")
     ] = "open"
     clientside_api_base_allowed_hosts: Any = None  # _allowed_hosts: normalised there
+    apply_user_budget_to_team_keys: Flag = False  # a user's budget and limits hold its team keys too
 
 
 NO_ECHO = frozenset({"database_url"})  # may carry a password

@@ -52,9 +52,7 @@ def with_customer(principal: Principal, cid: str | None) -> Principal:
     s = stages()
     scope = s.keycache.customer(cid)  # 503 when it is not cached and the database is down
     default = s.settings.max_end_user_budget
-    if scope is None:
-        if default is None:
-            return principal
+    if scope is None:  # still named: its spend is recorded (and its row created) at the flush
         scope = Scope(CUSTOMER, cid, limits=Limits(max_budget=default))
     elif default is not None and scope.limits.max_budget is None:
         scope = dataclasses.replace(scope, limits=dataclasses.replace(scope.limits, max_budget=default))

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Customer, Organization, Team, TeamMembership, UsageLog, User, VerificationToken
 from ..values import UsageEvent
 from . import event as codec
+from . import soft_budget
 from .sink import QUEUE, UsageSink
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def store(raw: list[bytes]) -> int:
     _add_level_spend(levels)
     vt = VerificationToken.__table__
     for key_hash, amount in spend.items():
-        db.session.execute(
+        updated = db.session.execute(
             sa.update(vt)
             .where(vt.c.token == key_hash)
             .values(
@@ -93,7 +94,10 @@ def store(raw: list[bytes]) -> int:
                     else_=vt.c.last_used_at,
                 ),
             )
-        )
+            .returning(vt.c.spend, vt.c.soft_budget)
+        ).first()
+        if updated is not None and amount:
+            soft_budget.check("key", key_hash, updated[0], amount, updated[1])
     db.session.commit()
     return len(inserted)
 
@@ -105,7 +109,13 @@ def _add_level_spend(levels: dict[str, dict]) -> None:
         t = model.__table__
         pk = t.c.user_id if model is User else t.c.team_id if model is Team else t.c.organization_id
         for ident, amount in levels[level].items():
-            db.session.execute(sa.update(t).where(pk == ident).values(spend=t.c.spend + amount))
+            stmt = sa.update(t).where(pk == ident).values(spend=t.c.spend + amount)
+            if model is Team:
+                done = db.session.execute(stmt.returning(t.c.spend, t.c.soft_budget)).first()
+                if done is not None:
+                    soft_budget.check("team", ident, done[0], amount, done[1])
+            else:
+                db.session.execute(stmt)
     m = TeamMembership.__table__
     for (team_id, user_id), amount in levels["member"].items():
         db.session.execute(

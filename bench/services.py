@@ -103,13 +103,19 @@ class Gateway:
         return [self.proc.pid] if self.proc else []
 
     def generate_key(self, **fields: Any) -> str:
+        return self.admin("/key/generate", fields)["key"]
+
+    def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         req = urllib.request.Request(
-            self.url + "/key/generate",
-            data=json.dumps(fields).encode(),
+            self.url + path,
+            data=json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {MASTER}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.load(resp)["key"]
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{path}: {exc.code} {exc.read().decode(errors='replace')}") from None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -12,8 +12,7 @@ import dataclasses
 import orjson
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
 
-from .authz import authorize_scopes
-from .errors import BadRequest, GatewayError
+from .errors import AuthError, BadRequest, GatewayError
 from .guard import guard
 from .proxy import OPS, read_intent
 from .stages import stages
@@ -37,9 +36,18 @@ def customer_id(req: Request, intent: RequestIntent | None) -> str | None:
     value = intent.body.get("user") if intent is not None else None
     if not isinstance(value, str) or not value:
         value = req.headers.get(END_USER_HEADER) or None
-    if value is not None and len(value) > 255:
-        raise BadRequest("`user` is longer than 255 characters.", param="user")
+    if value is not None and (len(value) > 255 or _unstorable(value)):
+        raise BadRequest("`user` must be at most 255 characters of text (no NUL).", param="user")
     return value
+
+
+def _unstorable(value: str) -> bool:
+    """What the database cannot store as text: a NUL, a lone surrogate."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in value
 
 
 def with_customer(principal: Principal, cid: str | None) -> Principal:
@@ -54,6 +62,8 @@ def with_customer(principal: Principal, cid: str | None) -> Principal:
     default = s.settings.max_end_user_budget
     if scope is None:  # still named: its spend is recorded (and its row created) at the flush
         scope = Scope(CUSTOMER, cid, limits=Limits(max_budget=default))
+    elif scope.blocked:
+        raise AuthError(f"The customer {cid!r} is blocked.", reason="blocked_customer")
     elif default is not None and scope.limits.max_budget is None:
         scope = dataclasses.replace(scope, limits=dataclasses.replace(scope.limits, max_budget=default))
     return dataclasses.replace(principal, scopes=(*principal.scopes, scope))
@@ -69,8 +79,7 @@ def with_model(intent: RequestIntent, model: str) -> RequestIntent:
 def call() -> Response:
     s = stages()
     intent = read_intent(request)  # 400: the body
-    principal = with_customer(g.principal, customer_id(request, intent))
-    authorize_scopes(principal)  # 401: a blocked customer
+    principal = with_customer(g.principal, customer_id(request, intent))  # 401: a blocked customer
     requested = intent.model
     resolved = s.access.resolve(principal, requested)
     if resolved != requested:

@@ -148,14 +148,15 @@ class RedisLimiter:
     ) -> None:
         """Release the slots, correct the tokens estimate, add the cost, at every level (one round trip)."""
         pipe = self._r.pipeline(transaction=False)
-        for subject, limits, _ in items:
+        for subject, limits, held in items:
             keys = _keys(subject, admitted_at_ms // WINDOW_MS)
             if limits.max_parallel_requests is not None:
                 pipe.zrem(keys[2], request_id)
             if limits.tpm_limit is not None and tokens != estimate:
                 pipe.incrby(keys[1], tokens - estimate)
             if limits.max_budget is not None:
-                pipe.hdel(keys[4], request_id)
+                if held > 0:  # admission reserved it (a cost of 0 reserves nothing)
+                    pipe.hdel(keys[4], request_id)
                 if cost:
                     pipe.incrbyfloat(keys[3], cost)
                     pipe.expire(keys[3], BUDGET_TTL)

@@ -4,6 +4,8 @@ database outage serves warm callers as it serves warm keys."""
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.stages import stages
 from tests.authz.conftest import hierarchy
 from tests.keys.conftest import MODELS, Admin
@@ -87,3 +89,12 @@ def test_database_outage_serves_warm_hierarchies_and_refuses_cold_ones(make_app,
         )
     finally:
         db_proxy.restore()
+
+
+@pytest.mark.parametrize("user", ["a\x00b", "x" * 256])
+def test_a_customer_id_the_database_cannot_hold_is_a_400_not_a_503(make_app, own_redis, user):
+    app = make_app(MODELS, env={"REDIS_URL": own_redis.url})
+    client = app.test_client()
+    key = Admin(client).generate()["key"]
+    resp = customer_chat(client, key, user)
+    assert resp.status_code == 400 and resp.json["error"]["param"] == "user"

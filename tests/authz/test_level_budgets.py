@@ -66,6 +66,13 @@ def test_spend_reaches_every_level_exactly_once(bapp):
         bapp, "SELECT spend FROM team_memberships WHERE team_id = 'team-sp' AND user_id = 'user-sp'"
     )
     assert member[0][0] == pytest.approx(cost)
+    # ... and every /*/info shows it (item 8, spend visibility)
+    team = admin.get("/team/info", team_id="team-sp")
+    assert team["team_info"]["spend"] == pytest.approx(cost)
+    assert [m["spend"] for m in team["team_memberships"]] == [pytest.approx(cost)]
+    assert admin.get("/user/info", user_id="user-sp")["user_info"]["spend"] == pytest.approx(cost)
+    assert admin.get("/organization/info", organization_id="org-sp")["spend"] == pytest.approx(cost)
+    assert admin.get("/customer/info", end_user_id="cust-sp")["spend"] == pytest.approx(cost)
 
 
 def refused_after_spending(client, key: str, user: str | None = None, attempts: int = 5):
@@ -183,3 +190,54 @@ def test_crossing_a_soft_budget_is_recorded_once_as_an_event_and_a_metric(bapp):
     after = [sample(client, "gateway_soft_budget_crossings_total", {"level": lv}) for lv in ("key", "team")]
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
     assert call(client, key).status_code == 200  # a soft budget refuses nothing
+
+
+def test_model_max_budget_on_a_key_and_a_team_holds_that_model_only(bapp):
+    client = bapp.test_client()
+    admin = Admin(client)
+    key = admin.generate(model_max_budget={"mock": {"budget_limit": 1e-9, "time_period": "1d"}})["key"]
+    resp = refused_after_spending(client, key)
+    assert resp.json["error"]["type"] == "budget_exceeded"
+    assert "for this key's model 'mock'" in resp.json["error"]["message"]
+    gpt = {"model": "gpt-4o", "messages": []}
+    assert client.post("/v1/chat/completions", json=gpt, headers=auth(key)).status_code == 200
+    admin.post("/team/new", {"team_id": "t-mmb", "model_max_budget": {"mock": {"budget_limit": 1e-9}}})
+    team_key = admin.generate(team_id="t-mmb")["key"]
+    resp = refused_after_spending(client, team_key)
+    assert "for this team's model 'mock'" in resp.json["error"]["message"]
+    assert client.post("/v1/chat/completions", json=gpt, headers=auth(team_key)).status_code == 200
+
+
+def test_spend_logs_filter_by_team_and_customer(bapp):
+    client = bapp.test_client()
+    admin = Admin(client)
+    key = hierarchy(admin, "sl")
+    other = admin.generate()["key"]
+    assert call(client, key, user="cust-sl").status_code == 200
+    assert call(client, key).status_code == 200
+    assert call(client, other, user="cust-sl").status_code == 200
+    ship_and_flush(bapp)
+    by_team = admin.get("/spend/logs", team_id="team-sl")
+    assert len(by_team) == 2 and {r["team_id"] for r in by_team} == {"team-sl"}
+    assert {r["organization_id"] for r in by_team} == {"org-sl"}
+    by_customer = admin.get("/spend/logs", end_user="cust-sl")
+    assert len(by_customer) == 2 and {r["end_user"] for r in by_customer} == {"cust-sl"}
+    resp = client.get("/spend/logs", query_string={"team_id": "team-sl"}, headers=auth(other))
+    assert resp.status_code == 403
+
+
+def test_usage_daily_groups_by_team_user_organization_and_customer(bapp):
+    client = bapp.test_client()
+    admin = Admin(client)
+    key = hierarchy(admin, "ud")
+    assert call(client, key, user="cust-ud").status_code == 200
+    assert call(client, key).status_code == 200
+    ship_and_flush(bapp)
+    for group, ident, requests_ in (("team_id", "team-ud", 2), ("user_id", "user-ud", 2),
+                                    ("organization_id", "org-ud", 2), ("end_user", "cust-ud", 1)):  # fmt: skip
+        data = admin.get("/usage/daily", group_by=group)["data"]
+        mine = [r for r in data if r[group] == ident]
+        assert [(r["model"], r["requests"]) for r in mine] == [("mock", requests_)], group
+        assert mine[0]["cost"] > 0
+    resp = client.get("/usage/daily", query_string={"group_by": "nope"}, headers=auth())
+    assert resp.status_code == 400

@@ -71,14 +71,36 @@ def bench_team(gateway: Gateway) -> str:
     so they are checked, never reached): the `gw-team` row measures a key with a team."""
     team = gateway.admin(
         "/team/new",
-        team_alias="bench",
-        models=["bench-json", "bench-sse"],
-        max_budget=1e9,
-        rpm_limit=2**31 - 1,  # the largest a limit column holds
-        tpm_limit=2**31 - 1,
-        max_parallel_requests=10**6,
+        {
+            "team_alias": "bench",
+            "models": ["bench-json", "bench-sse"],
+            "max_budget": 1e9,
+            "rpm_limit": 2**31 - 1,  # the largest a limit column holds
+            "tpm_limit": 2**31 - 1,
+            "max_parallel_requests": 10**6,
+        },
     )
     return team["team_id"]
+
+
+# Checked on every request, never reached (the columns are 32-bit integers).
+HIGH = {"max_budget": 1e9, "rpm_limit": 2_000_000_000, "tpm_limit": 2_000_000_000}
+
+
+def hierarchy_key(gateway: Gateway) -> str:
+    """The worst realistic case (issue 16): a team key whose request is admitted against the key,
+    its user, its team, its membership and the organization, each with a budget and limits."""
+    models = ["bench-json", "bench-sse"]
+    gateway.admin("/organization/new", {"organization_id": "bench-org", "organization_alias": "bench",
+                                        "models": models, **HIGH})  # fmt: skip
+    gateway.admin("/team/new", {"team_id": "bench-team", "organization_id": "bench-org", "models": models,
+                                "max_parallel_requests": 10**6, **HIGH})  # fmt: skip
+    gateway.admin("/user/new", {"user_id": "bench-user", "auto_create_key": False, **HIGH})
+    gateway.admin("/team/member_add", {"team_id": "bench-team", "member": {"user_id": "bench-user"}})
+    gateway.admin("/team/member_update", {"team_id": "bench-team", "user_id": "bench-user",
+                                          "max_budget_in_team": 1e9, "rpm_limit": 10**9})  # fmt: skip
+    return gateway.generate_key(team_id="bench-team", user_id="bench-user", models=models,
+                                key_alias="bench", **HIGH)  # fmt: skip
 
 
 def key_info_statements(gateway: Gateway, counter: StatementCounter, key: str) -> int:
@@ -174,6 +196,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn gevent workers")
     parser.add_argument("--no-litellm", action="store_true", help="skip the LiteLLM side-by-side")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument(
+        "--hierarchy",
+        action="store_true",
+        help="a team key with user, member and organization budgets and limits (admitted in Redis)",
+    )
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     load_before = os.getloadavg()
@@ -193,7 +220,10 @@ def main() -> int:
         gateway = Gateway(workdir / "gateway", {"model_list": model_list(upstream)}, env, args.workers)
         gateway.start()
         stack.callback(gateway.stop)
-        key = gateway.generate_key(models=["bench-json", "bench-sse"], key_alias="bench")
+        if args.hierarchy:
+            key = hierarchy_key(gateway)
+        else:
+            key = gateway.generate_key(models=["bench-json", "bench-sse"], key_alias="bench")
         team_key = gateway.generate_key(team_id=bench_team(gateway), key_alias="bench-team")
         litellm: LiteLLMProxy | None = None
         litellm_note = "skipped (--no-litellm)"

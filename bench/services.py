@@ -102,18 +102,20 @@ class Gateway:
     def pids(self) -> list[int]:
         return [self.proc.pid] if self.proc else []
 
-    def admin(self, path: str, **fields: Any) -> dict[str, Any]:
-        """POST `fields` to a management route with the master key; the JSON answer."""
+    def generate_key(self, **fields: Any) -> str:
+        return self.admin("/key/generate", fields)["key"]
+
+    def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         req = urllib.request.Request(
             self.url + path,
-            data=json.dumps(fields).encode(),
+            data=json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {MASTER}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.load(resp)
-
-    def generate_key(self, **fields: Any) -> str:
-        return self.admin("/key/generate", **fields)["key"]
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{path}: {exc.code} {exc.read().decode(errors='replace')}") from None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

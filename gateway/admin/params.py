@@ -10,7 +10,7 @@ shows it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -94,6 +94,8 @@ class SpendLogsQuery(BaseModel):
     request_id: QueryText = None
     api_key: QueryKey = None
     user_id: QueryText = None
+    team_id: QueryText = None
+    end_user: QueryText = None  # the customer
     start_date: Day = None
     end_date: Day = None
 
@@ -106,3 +108,7 @@ class UsageDailyQuery(BaseModel):
     key: QueryKey = None
     start: Day = None
     end: Day = None
+    group_by: Annotated[
+        Literal["team_id", "user_id", "organization_id", "end_user"] | None,
+        Field(description="must be one of team_id, user_id, organization_id, end_user"),
+    ] = None

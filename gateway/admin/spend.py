@@ -45,6 +45,8 @@ def _row(r: UsageLog) -> dict[str, Any]:
         "api_key": r.key_hash or "",
         "user": r.user_id or "",
         "team_id": r.team_id or "",
+        "organization_id": r.organization_id or "",
+        "end_user": r.end_user or "",
         "model": r.model,
         "model_group": r.model,
         "model_id": r.deployment or "",
@@ -95,6 +97,12 @@ def spend_logs() -> Response:
     where = _scope(g.principal, to_hash(q.api_key) if q.api_key else None, q.user_id)
     if q.request_id is not None:
         where.append(UsageLog.request_id == q.request_id)
+    if q.team_id is not None:
+        if not g.principal.is_admin and q.team_id != g.principal.team_id:
+            raise PermissionDenied("Only proxy admins may read another team's spend logs.", param="team_id")
+        where.append(UsageLog.team_id == q.team_id)
+    if q.end_user is not None:
+        where.append(UsageLog.end_user == q.end_user)  # a non-admin's rows are its own key's already
     start, end = q.start_date, q.end_date
     if start is not None and end is not None:
         return current_app.json.response(_by_day(where, start, end))

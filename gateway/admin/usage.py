@@ -9,7 +9,7 @@ from flask import Response, current_app, g
 from ..clock import utcnow
 from ..errors import BadRequest, PermissionDenied
 from ..keys.secrets import to_hash
-from ..usage.aggregate import daily
+from ..usage.aggregate import daily, daily_by
 from . import bp
 from .params import UsageDailyQuery
 from .query import parse_query
@@ -38,6 +38,6 @@ def usage_daily() -> Response:
     start = q.start or _days_before(end, 30)
     if start > end or (end - start).days > MAX_DAYS:
         raise BadRequest(f"`start` must be on or before `end`, at most {MAX_DAYS} days apart.", param="start")
-    return current_app.json.response(
-        {"start": start.isoformat(), "end": end.isoformat(), "data": daily(key_hash, start, end)}
-    )
+    # group_by: from usage_logs (the roll-up is per key); a non-admin's rows are its own key's.
+    data = daily_by(q.group_by, key_hash, start, end) if q.group_by else daily(key_hash, start, end)
+    return current_app.json.response({"start": start.isoformat(), "end": end.isoformat(), "data": data})

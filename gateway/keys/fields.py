@@ -164,7 +164,13 @@ COLUMNS = frozenset(
         "permissions",
     }
 )
-NOT_ENFORCED = (
+# Every LiteLLM-only setting a key keeps and shows; those not in ENFORCED are also reported as
+# not enforced. ENFORCED since issue 16 (docs/limits.md): the organization (its models, limits,
+# budget, block), soft_budget (crossings recorded), per-model limits and budgets, aliases.
+ENFORCED = frozenset(
+    {"organization_id", "soft_budget", "model_max_budget", "model_rpm_limit", "model_tpm_limit", "aliases"}
+)
+STORED = (
     "organization_id",
     "soft_budget",
     "model_max_budget",
@@ -193,7 +199,8 @@ NOT_ENFORCED = (
     "temp_budget_increase",
     "temp_budget_expiry",
 )
-EXTRA = frozenset(NOT_ENFORCED) - COLUMNS
+NOT_ENFORCED = tuple(name for name in STORED if name not in ENFORCED)
+EXTRA = frozenset(STORED) - COLUMNS
 
 
 def unenforced(values: Mapping[str, Any]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..clock import as_utc, iso, utcnow
 from ..models import VerificationToken
-from .fields import COLUMNS, NOT_ENFORCED
+from .fields import COLUMNS, NOT_ENFORCED, STORED
 
 # LiteLLM's defaults (GenerateRequestBase, KeyRequestBase) for a setting never given; else null.
 LITELLM_DEFAULTS: dict[str, Any] = {
@@ -32,10 +32,10 @@ def is_set(value: Any) -> bool:
 
 
 def stored_settings(row: VerificationToken) -> dict[str, Any]:
-    """The LiteLLM settings kept without being enforced, each with LiteLLM's default when unset."""
+    """The LiteLLM-only settings kept (fields.STORED), each with LiteLLM's default when unset."""
     extra = row.extra_settings or {}
     out: dict[str, Any] = {}
-    for name in NOT_ENFORCED:
+    for name in STORED:
         value = getattr(row, name) if name in COLUMNS else extra.get(name)
         default = LITELLM_DEFAULTS.get(name)
         out[name] = value if value is not None else type(default)() if default is not None else None
@@ -72,7 +72,7 @@ def key_view(row: VerificationToken) -> dict[str, Any]:
         "token_id": row.token,  # LiteLLM's name for the hash in its responses
         "litellm_budget_table": None,  # LiteLLM's shared budgets (budget_id) do not exist here
         # Honest about what the gateway does: these settings are kept and shown, not applied.
-        "not_enforced": [name for name, value in settings.items() if is_set(value)],
+        "not_enforced": [name for name, value in settings.items() if is_set(value) and name in NOT_ENFORCED],
         "status": status(row),
     }
 

@@ -49,7 +49,7 @@ class VerificationToken(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     expiry_handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # LiteLLM key settings stored and echoed but not enforced yet (keys/fields.py NOT_ENFORCED).
+    # LiteLLM key settings stored and echoed (keys/fields.py STORED; those in NOT_ENFORCED are not applied).
     organization_id: Mapped[str | None] = mapped_column(
         String(255), ForeignKey("organizations.organization_id", ondelete="CASCADE"), index=True
     )

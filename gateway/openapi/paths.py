@@ -287,6 +287,7 @@ def _key_ops() -> dict[str, Any]:
                         "key": "a key or its hash",
                         "start": "first day (default: 30 days before end)",
                         "end": "last day (default: today)",
+                        "group_by": "per day and model, per team_id, user_id, organization_id or end_user",
                     },
                 ),
             )
@@ -352,6 +353,8 @@ def _info_ops() -> dict[str, Any]:
                         "request_id": "one request (its X-Request-Id)",
                         "api_key": "a key or its hash",
                         "user_id": "one user's requests",
+                        "team_id": "one team's requests (others than admins: their own team only)",
+                        "end_user": "one customer's requests (the body's `user`)",
                         "start_date": "from this day (UTC)",
                         "end_date": "to this day, inclusive",
                     },

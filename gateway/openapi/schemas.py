@@ -100,13 +100,13 @@ KEY_VIEW = {
         "created_at": {"type": ["string", "null"]},
         "updated_at": {"type": ["string", "null"]},
         "created_by": {"type": ["string", "null"]},
-        **{name: stored(_SETTINGS[name]) for name in fields.NOT_ENFORCED},
+        **{name: stored(_SETTINGS[name]) for name in fields.STORED},
         "token_id": {"type": "string"},
         "litellm_budget_table": {"type": "null"},
         "not_enforced": {"type": "array", "items": {"enum": list(fields.NOT_ENFORCED)}},
         "status": {"enum": ["active", "expired", "blocked"]},
     },
-    "required": ["token", "key_name", "models", "status", "not_enforced", *fields.NOT_ENFORCED],
+    "required": ["token", "key_name", "models", "status", "not_enforced", *fields.STORED],
 }
 
 MESSAGE = {

@@ -62,6 +62,8 @@ class Settings:
     key_cache_warm_hours: float = 24.0
     job_schedule: Mapping[str, float] = field(default_factory=dict)  # names: checked by validate_config
     limits_on_redis_failure: str = "open"
+    max_end_user_budget: float | None = None  # litellm_settings: an unknown customer's budget
+    apply_user_budget_to_team_keys: bool = False  # general_settings: a user's budget holds its team keys
     clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
     ignored: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
@@ -248,6 +250,8 @@ def load_settings(
         key_cache_warm_hours=checked.key_cache_warm_hours,
         job_schedule=dict(checked.job_schedule or {}),
         limits_on_redis_failure=checked.limits_on_redis_failure,
+        max_end_user_budget=litellm.max_end_user_budget,
+        apply_user_budget_to_team_keys=checked.apply_user_budget_to_team_keys,
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
         ignored=tuple(ignored),
         warnings=warnings,

@@ -99,6 +99,7 @@ class GeneralSettings(BaseModel):
     ] = "open"
     clientside_api_base_allowed_hosts: Any = None  # _allowed_hosts: normalised there
     ui_access_mode: Any = None  # settings/ui.py: a word or LiteLLM's restricted-group mapping
+    apply_user_budget_to_team_keys: Flag = False  # a user's budget and limits hold its team keys too
 
 
 NO_ECHO = frozenset({"database_url"})  # may carry a password

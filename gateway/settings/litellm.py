@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, PlainValidator
+from pydantic import BaseModel, Field, PlainValidator
 
 from .general import Flag
 from .section import STRICT, parse_section, reason
@@ -24,6 +24,8 @@ class LiteLLMSettings(BaseModel):
 
     require_auth_for_metrics_endpoint: Flag = False
     ssl_verify: Annotated[bool | str, PlainValidator(_verify)] = True  # the file: deployments.parse_transport
+    # The budget of a customer (end user) the database does not know: it holds from its first request.
+    max_end_user_budget: Annotated[float, Field(ge=0, description="must be a number >= 0")] | None = None
 
 
 def parse_litellm(litellm_settings: Mapping[str, Any], source: str) -> LiteLLMSettings:

@@ -74,6 +74,39 @@ def aggregate() -> int:
     return len(days)
 
 
+GROUPS = ("team_id", "user_id", "organization_id", "end_user")
+
+
+def daily_by(group: str, key_hash: str | None, start: date, end: date) -> list[dict]:
+    """Per day, per team (user, organization or customer) and model, from usage_logs."""
+    t = UsageLog.__table__
+    column = t.c[group]
+    day = sa.func.date(t.c.created_at)
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    query = (
+        sa.select(
+            day, column, t.c.model, sa.func.count(),
+            sa.func.coalesce(sa.func.sum(t.c.prompt_tokens), 0),
+            sa.func.coalesce(sa.func.sum(t.c.completion_tokens), 0),
+            sa.func.coalesce(sa.func.sum(t.c.cost), 0.0),
+            sa.func.coalesce(sa.func.sum(sa.case((t.c.status >= 400, 1), else_=0)), 0),
+        )
+        .where(t.c.created_at >= since, t.c.created_at < until)
+        .group_by(day, column, t.c.model)
+        .order_by(day, column, t.c.model)
+    )  # fmt: skip
+    if key_hash is not None:
+        query = query.where(t.c.key_hash == key_hash)
+    return [
+        {
+            "day": str(d), group: g, "model": m, "requests": n, "prompt_tokens": p,
+            "completion_tokens": c, "cost": cost, "errors": e,
+        }
+        for d, g, m, n, p, c, cost, e in db.session.execute(query)
+    ]  # fmt: skip
+
+
 def daily(key_hash: str | None, start: date, end: date) -> list[dict]:
     query = sa.select(DailyUsage).where(DailyUsage.day >= start, DailyUsage.day <= end)
     if key_hash is not None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from gateway.extensions import db
-from gateway.keys.fields import NOT_ENFORCED
+from gateway.keys.fields import NOT_ENFORCED, STORED
 from gateway.models import AuditEvent
 from tests.conftest import auth
 from tests.keys.conftest import MODELS, chat
@@ -33,7 +33,8 @@ GENERATE_KEY_RESPONSE = (
     "litellm_budget_table", "token", "created_by", "updated_by", "created_at", "updated_at",
 )  # fmt: skip
 
-# One good value per stored-but-not-enforced field, and a second one for the update.
+# One good value per stored LiteLLM-only field, and a second one for the update (those in
+# NOT_ENFORCED are reported as such; organization_id, soft_budget, model_* and aliases are enforced).
 EXAMPLES = {
     "organization_id": ("org-1", "org-2"),
     "soft_budget": (2.5, 0.0),
@@ -96,14 +97,16 @@ def test_generate_answers_every_field_of_litellms_generate_key_response(admin):
     assert created["litellm_budget_table"] is None and created["not_enforced"] == []
     # LiteLLM's defaults for settings never given
     assert created["model_max_budget"] == {} and created["aliases"] == {} and created["tags"] is None
-    assert set(EXAMPLES) | set(UPDATE_ONLY) == set(NOT_ENFORCED)  # each is round-tripped below
+    assert set(EXAMPLES) | set(UPDATE_ONLY) == set(STORED)  # each is round-tripped below
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_field_round_trips_through_generate_info_list_and_update(make_app, admin, name):
     first, second = EXAMPLES[name]
     created = admin.generate(**{name: first})
-    assert created[name] == first and created["not_enforced"] == ([name] if first is not False else [])
+    assert created[name] == first and created["not_enforced"] == (
+        [name] if first is not False and name in NOT_ENFORCED else []
+    )
     info = admin.get("/key/info", key=created["token"])["info"]
     assert info[name] == first
     listed = admin.get("/key/list", return_full_object="true")["keys"]
@@ -234,7 +237,7 @@ def test_regenerate_keeps_the_stored_settings(admin):
     new = admin.post("/key/regenerate", {"key": created["key"], "guardrails": ["pii"]})
     assert new["tags"] == ["prod"] and new["model_tpm_limit"] == {"gpt-4o": 7}
     assert new["organization_id"] == "org-1" and new["guardrails"] == ["pii"]
-    assert new["not_enforced"] == ["organization_id", "model_tpm_limit", "tags", "guardrails"]
+    assert new["not_enforced"] == ["tags", "guardrails"]  # organization_id, model_tpm_limit: enforced
 
 
 def test_the_audit_event_names_the_settings_not_enforced(kapp, admin):
@@ -242,7 +245,9 @@ def test_the_audit_event_names_the_settings_not_enforced(kapp, admin):
     admin.post("/key/update", {"key": key, "model_rpm_limit": {"gpt-4o": 1}, "rpm_limit": 2})
     with kapp.app_context():
         details = [e.detail for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert details[0]["not_enforced"] == ["tags"] and details[1]["not_enforced"] == ["model_rpm_limit"]
+    assert (
+        details[0]["not_enforced"] == ["tags"] and details[1]["not_enforced"] == []
+    )  # model_rpm_limit: enforced
 
 
 def test_start_up_logs_the_fields_stored_without_enforcement_once(make_app, caplog, monkeypatch):
@@ -291,7 +296,7 @@ def test_answers_with_every_setting_match_the_documented_key_schema(admin):
         {"$ref": "#/components/schemas/KeyView", "components": {"schemas": COMPONENTS}}
     )
     created = admin.generate(**{name: first for name, (first, _) in EXAMPLES.items()})
-    assert sorted(created["not_enforced"]) == sorted(EXAMPLES)
+    assert sorted(created["not_enforced"]) == sorted(n for n in EXAMPLES if n in NOT_ENFORCED)
     updated = admin.post(
         "/key/update", {"key": created["key"], **UPDATE_ONLY, **{n: s for n, (_, s) in EXAMPLES.items()}}
     )

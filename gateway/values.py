@@ -95,6 +95,7 @@ class Principal:
     expires: float | None = None  # epoch seconds; authz refuses a principal past it
     blocked: bool = False  # authz refuses a blocked principal
     team_blocked: bool = False  # ... and one whose team is blocked
+    allowed_ips: tuple[str, ...] = ()  # CIDRs the caller must come from; empty: anywhere
 
     @property
     def is_admin(self) -> bool:
@@ -125,6 +126,7 @@ class KeyRecord:
     version: int
     user_role: str | None = None  # the owner's role (users.user_role); None: no user, an LLM-only key
     team_blocked: bool = False  # the key's team is blocked (refused like a blocked key)
+    allowed_ips: tuple[str, ...] = ()  # canonical CIDRs; empty: from anywhere
 
 
 # --- what the client asked for (proxy/) ------------------------------------------------------

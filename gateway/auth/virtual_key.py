@@ -27,6 +27,7 @@ def principal_of(record: KeyRecord, credential: Credential) -> Principal:
         expires=record.expires,
         blocked=record.blocked,
         team_blocked=record.team_blocked,
+        allowed_ips=record.allowed_ips,
     )
 
 

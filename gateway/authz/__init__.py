@@ -8,9 +8,19 @@ import time
 from ..errors import AuthError, ExpiredKey, PermissionDenied
 from ..values import Principal
 from .limits import Admission, Admitter
+from .network import address_allowed, authorize_address
 from .routes import default_routes, roles_for, route_allowed
 
-__all__ = ["Admission", "Admitter", "authorize", "authorize_model", "authorize_route", "model_allowed"]
+__all__ = [
+    "Admission",
+    "Admitter",
+    "address_allowed",
+    "authorize",
+    "authorize_address",
+    "authorize_model",
+    "authorize_route",
+    "model_allowed",
+]
 
 ALL_MODELS = frozenset({"*", "all-proxy-models"})
 

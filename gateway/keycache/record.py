@@ -10,7 +10,7 @@ import orjson
 from ..clock import epoch
 from ..values import KeyRecord, Limits
 
-L2_FORMAT = 2  # bump when the encoding changes: old entries then read as misses
+L2_FORMAT = 3  # bump when the encoding changes: old entries then read as misses
 
 
 def from_row(row: Mapping[str, Any]) -> KeyRecord:
@@ -35,6 +35,7 @@ def from_row(row: Mapping[str, Any]) -> KeyRecord:
         version=row["version"],
         user_role=row.get("user_role"),
         team_blocked=bool(row.get("team_blocked")),
+        allowed_ips=tuple(row.get("allowed_ips") or ()),
     )
 
 
@@ -46,6 +47,7 @@ def encode(record: KeyRecord) -> bytes:
             L2_FORMAT, r.version, r.token, r.key_name, r.key_alias, r.user_id, r.team_id, r.models,
             r.allowed_routes, r.expires, r.blocked, r.grace_until, lim.max_budget, lim.spend,
             lim.rpm_limit, lim.tpm_limit, lim.max_parallel_requests, r.user_role, r.team_blocked,
+            r.allowed_ips,
         ]
     )  # fmt: skip
 
@@ -54,7 +56,7 @@ def decode(data: bytes) -> KeyRecord | None:
     """None when the bytes are not a record of this format (treated as a miss)."""
     try:
         v = orjson.loads(data)
-        if not isinstance(v, list) or len(v) != 19 or v[0] != L2_FORMAT:
+        if not isinstance(v, list) or len(v) != 20 or v[0] != L2_FORMAT:
             return None
         return KeyRecord(
             token=v[2], key_name=v[3], key_alias=v[4], user_id=v[5], team_id=v[6],
@@ -62,7 +64,7 @@ def decode(data: bytes) -> KeyRecord | None:
             grace_until=v[11],
             limits=Limits(max_budget=v[12], spend=v[13], rpm_limit=v[14], tpm_limit=v[15],
                           max_parallel_requests=v[16]),
-            version=v[1], user_role=v[17], team_blocked=bool(v[18]),
+            version=v[1], user_role=v[17], team_blocked=bool(v[18]), allowed_ips=tuple(v[19]),
         )  # fmt: skip
     except (orjson.JSONDecodeError, TypeError, ValueError):
         return None

@@ -26,6 +26,7 @@ COLUMNS = [
     for name in (
         "token", "key_name", "key_alias", "user_id", "team_id", "models", "allowed_routes", "expires",
         "blocked", "max_budget", "spend", "rpm_limit", "tpm_limit", "max_parallel_requests", "version",
+        "allowed_ips",
     )
 ]  # fmt: skip
 # The owner's role and the team's block come in the same query: a key acts with its owner's role.

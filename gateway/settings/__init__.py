@@ -62,6 +62,8 @@ class Settings:
     job_schedule: Mapping[str, float] = field(default_factory=dict)  # names: checked by validate_config
     limits_on_redis_failure: str = "open"
     clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
+    allowed_ips: tuple[str, ...] = ()  # CIDRs every caller must come from; empty: anywhere
+    trusted_proxies: tuple[str, ...] = ()  # peers whose forwarding headers name the client
     ignored: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
     migrate_on_start: bool = True
@@ -247,6 +249,8 @@ def load_settings(
         job_schedule=dict(checked.job_schedule or {}),
         limits_on_redis_failure=checked.limits_on_redis_failure,
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
+        allowed_ips=tuple(dict.fromkeys(checked.allowed_ips or ())),
+        trusted_proxies=tuple(dict.fromkeys(checked.trusted_proxies or ())),
         ignored=tuple(ignored),
         warnings=warnings,
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
+from ..validation import normalize_cidr
 from .section import STRICT, parse_section, reason
 
 Positive = Annotated[float, Field(gt=0, description="must be a positive number")]
@@ -27,6 +28,20 @@ Names = Annotated[
     Field(description="must be a list of strings"),
 ]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="must be a number of seconds >= 0")]
+
+
+def _cidr(v: str) -> str:
+    try:
+        return normalize_cidr(v)
+    except ValueError as exc:
+        raise reason(str(exc)) from None
+
+
+# Addresses or CIDRs, IPv4 or IPv6 (`allowed_ips`, `trusted_proxies`), kept in canonical form.
+Cidrs = Annotated[
+    list[Annotated[str, AfterValidator(_cidr)]],
+    Field(description="must be a list of IP addresses or CIDRs"),
+]
 
 
 def _yaml_on(v: Any) -> Any:
@@ -98,6 +113,11 @@ class GeneralSettings(BaseModel):
         Literal["open", "closed"], Field(description="must be one of open, closed")
     ] = "open"
     clientside_api_base_allowed_hosts: Any = None  # _allowed_hosts: normalised there
+    # Network (docs/network.md): callers allowed from these networks only (every auth method);
+    # forwarding headers read only from a peer in `trusted_proxies` (LiteLLM: `use_x_forwarded_for`,
+    # which trusts anyone, so it stays ignored).
+    allowed_ips: Cidrs | None = None
+    trusted_proxies: Cidrs | None = None
 
 
 NO_ECHO = frozenset({"database_url"})  # may carry a password

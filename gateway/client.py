@@ -7,14 +7,20 @@ is forwarded under a meter whose end queues the usage and releases the admission
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+import dataclasses
 
-from .authz import authorize_model, model_allowed
-from .errors import GatewayError
+import orjson
+from flask import Blueprint, Flask, Request, Response, current_app, g, request
+
+from .authz import authorize_scopes
+from .errors import BadRequest, GatewayError
 from .guard import guard
 from .proxy import OPS, read_intent
 from .stages import stages
 from .usage import new_request_id
+from .values import CUSTOMER, Limits, Principal, RequestIntent, Scope
+
+END_USER_HEADER = "x-litellm-end-user-id"
 
 bp = Blueprint("proxy", __name__)
 
@@ -26,11 +32,49 @@ def _guard() -> None:
     guard(request)
 
 
+def customer_id(req: Request, intent: RequestIntent | None) -> str | None:
+    """The end user a request is for: the body's `user`, else LiteLLM's end-user header."""
+    value = intent.body.get("user") if intent is not None else None
+    if not isinstance(value, str) or not value:
+        value = req.headers.get(END_USER_HEADER) or None
+    if value is not None and len(value) > 255:
+        raise BadRequest("`user` is longer than 255 characters.", param="user")
+    return value
+
+
+def with_customer(principal: Principal, cid: str | None) -> Principal:
+    """The principal held to its customer too (blocked, models, limits, budget): a known customer's
+    snapshot from the key cache, an unknown one under `max_end_user_budget` (if set)."""
+    if cid is None:
+        return principal
+    s = stages()
+    scope = s.keycache.customer(cid)  # 503 when it is not cached and the database is down
+    if scope is None:
+        default = s.settings.max_end_user_budget
+        if default is None:
+            return principal
+        scope = Scope(CUSTOMER, cid, limits=Limits(max_budget=default))
+    return dataclasses.replace(principal, scopes=(*principal.scopes, scope))
+
+
+def with_model(intent: RequestIntent, model: str) -> RequestIntent:
+    """The intent for the model an alias stands for."""
+    body = {**intent.body, "model": model}
+    raw = intent.raw if intent.content_type else orjson.dumps(body)
+    return dataclasses.replace(intent, model=model, body=body, raw=raw)
+
+
 def call() -> Response:
-    s, principal = stages(), g.principal
+    s = stages()
     intent = read_intent(request)  # 400: the body
+    principal = with_customer(g.principal, customer_id(request, intent))
+    authorize_scopes(principal)  # 401: a blocked customer
+    requested = intent.model
+    resolved = s.access.resolve(principal, requested)
+    if resolved != requested:
+        intent = with_model(intent, resolved)
     targets = s.proxy.targets(intent)  # 400: an unknown model, a refused client-side param
-    authorize_model(principal, intent.model)  # 403
+    s.access.check(principal, requested, resolved)  # 403, naming the level
     request_id = new_request_id()
     admission = s.limits.admit(principal, intent, request_id)  # 429 (refused requests are not metered)
     meter = s.usage.meter(principal, intent.model, request_id, on_end=admission.release)
@@ -44,8 +88,10 @@ def call() -> Response:
 
 
 def models() -> Response:
-    principal = g.principal
-    names = [n for n in stages().proxy.model_names() if model_allowed(principal, n)]
+    """Exactly the models the caller could call (every level's models, aliases included)."""
+    s = stages()
+    principal = with_customer(g.principal, customer_id(request, None))
+    names = s.access.visible(principal, s.proxy.model_names())
     data = [{"id": n, "object": "model", "created": 1677610602, "owned_by": "openai"} for n in names]
     return current_app.json.response({"object": "list", "data": data})
 

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from .auth import AuthChain
 from .auth.jwt import JwksStore
 from .auth.links import build_links
+from .authz import ModelAccess
 from .authz.limits import Admitter
 from .extensions import get_redis
 from .headers import CredentialReader
@@ -36,6 +37,7 @@ class Stages:
     keycache: KeyCache  # 3. L1 → L2 → database (used by auth's virtual-key link)
     auth: AuthChain  # 2. the chain → Principal
     jwks: JwksStore | None  # the JWT link's key sets (refreshed by a job)
+    access: ModelAccess  # 4. which models a request may use (every level's models, aliases)
     limits: Admitter  # 4. rate, in-flight and budget admission (route and model: authz functions)
     proxy: Proxy  # 5. deployments, the upstream call, the relay
     usage: Usage  # 6. meters and the usage queue
@@ -56,6 +58,7 @@ def build(app: Flask, settings: Settings, custom_auth: Callable[..., Any] | None
         keycache=keycache,
         auth=AuthChain(links),
         jwks=jwks,
+        access=ModelAccess(settings.deployments),
         limits=Admitter(settings, client),
         proxy=Proxy(settings, credentials.read),
         usage=Usage(client),

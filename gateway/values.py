@@ -76,6 +76,24 @@ class Limits:
 
 NO_LIMITS = Limits()
 
+# The levels a request is held to, as the 429 and the admission name them.
+USER, TEAM_LEVEL, MEMBER, ORGANIZATION, CUSTOMER = "user", "team", "member", "organization", "customer"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A level a request belongs to besides its key (user, team, member, organization, customer),
+    as the hot path needs it: whether it narrows the models (None: it does not), its limits,
+    per-model limits (keys' and teams'), whether it is blocked. `version` orders cached copies."""
+
+    level: str
+    id: str
+    models: tuple[str, ...] | None = None
+    limits: Limits = NO_LIMITS
+    blocked: bool = False
+    model_limits: tuple[tuple[str, Limits], ...] = ()
+    version: int = 0
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -95,6 +113,12 @@ class Principal:
     expires: float | None = None  # epoch seconds; authz refuses a principal past it
     blocked: bool = False  # authz refuses a blocked principal
     team_blocked: bool = False  # ... and one whose team is blocked
+    organization_id: str | None = None
+    # The levels beyond the key (user, team, member, organization; the customer is added per
+    # request), the model aliases (the key's first, then the team's) and the key's per-model limits.
+    scopes: tuple[Scope, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+    model_limits: tuple[tuple[str, Limits], ...] = ()
     allowed_ips: tuple[str, ...] = ()  # CIDRs the caller must come from; empty: anywhere
 
     @property
@@ -126,6 +150,10 @@ class KeyRecord:
     version: int
     user_role: str | None = None  # the owner's role (users.user_role); None: no user, an LLM-only key
     team_blocked: bool = False  # the key's team is blocked (refused like a blocked key)
+    organization_id: str | None = None  # the team's organization, else the key's own
+    scopes: tuple[Scope, ...] = ()  # user, team, member, organization snapshots (same version)
+    aliases: tuple[tuple[str, str], ...] = ()  # key `aliases`, then team `model_aliases`
+    model_limits: tuple[tuple[str, Limits], ...] = ()  # the key's model_rpm/tpm_limit, model_max_budget
     allowed_ips: tuple[str, ...] = ()  # canonical CIDRs; empty: from anywhere
 
 

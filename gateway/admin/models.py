@@ -8,7 +8,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, current_app, g, request
 
-from ..authz import model_allowed
 from ..settings import Deployment
 from ..stages import stages
 from . import bp
@@ -44,14 +43,11 @@ def public_params(d: Deployment) -> dict[str, Any]:
 
 def visible_deployments(model: str | None = None) -> list[Deployment]:
     """The deployments of the models the caller may use (of `model` only, if given)."""
-    settings = stages().settings
+    s = stages()
     if model is not None:
-        stages().proxy.deployments_of(model)  # 400 naming an unknown model
-    return [
-        d
-        for d in settings.deployments
-        if model_allowed(g.principal, d.model_name) and model in (None, d.model_name)
-    ]
+        s.proxy.deployments_of(model)  # 400 naming an unknown model
+    allowed = set(s.access.visible(g.principal, s.proxy.model_names()))
+    return [d for d in s.settings.deployments if d.model_name in allowed and model in (None, d.model_name)]
 
 
 def _info(d: Deployment) -> dict[str, Any]:

@@ -27,6 +27,10 @@ def principal_of(record: KeyRecord, credential: Credential) -> Principal:
         expires=record.expires,
         blocked=record.blocked,
         team_blocked=record.team_blocked,
+        organization_id=record.organization_id,
+        scopes=record.scopes,
+        aliases=record.aliases,
+        model_limits=record.model_limits,
         allowed_ips=record.allowed_ips,
     )
 

@@ -7,6 +7,7 @@ import time
 
 from ..errors import AuthError, ExpiredKey, PermissionDenied
 from ..values import Principal
+from .access import LEVEL_NAMES, ModelAccess
 from .limits import Admission, Admitter
 from .network import address_allowed, authorize_address
 from .routes import default_routes, roles_for, route_allowed
@@ -14,11 +15,13 @@ from .routes import default_routes, roles_for, route_allowed
 __all__ = [
     "Admission",
     "Admitter",
+    "ModelAccess",
     "address_allowed",
     "authorize",
     "authorize_address",
     "authorize_model",
     "authorize_route",
+    "authorize_scopes",
     "model_allowed",
 ]
 
@@ -40,7 +43,16 @@ def authorize(principal: Principal, path: str) -> None:
         raise AuthError(f"{shown} is blocked.", reason="blocked_key")
     if principal.team_blocked:
         raise AuthError(f"The team of {shown[0].lower()}{shown[1:]} is blocked.", reason="blocked_team")
+    authorize_scopes(principal)
     authorize_route(principal, path)
+
+
+def authorize_scopes(principal: Principal) -> None:
+    """A blocked level the request belongs to (its user, team, organization, customer) refuses it."""
+    for scope in principal.scopes:
+        if scope.blocked:
+            level = LEVEL_NAMES.get(scope.level, scope.level)
+            raise AuthError(f"The {level} {scope.id!r} is blocked.", reason=f"blocked_{scope.level}")
 
 
 def authorize_route(principal: Principal, path: str) -> None:

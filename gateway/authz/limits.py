@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import redis
 
@@ -17,13 +18,27 @@ from ..redis_failures import RedisFailures
 from ..settings import Deployment, Settings
 from ..values import Limits, Principal, RequestIntent, UsageEvent
 from .limits_local import LocalLimiter
-from .limits_redis import RedisLimiter
+from .limits_redis import Item, RedisLimiter
 
-MESSAGES = {
-    "rpm": "Rate limit exceeded: this key's rpm_limit of {n} requests per minute is reached.",
-    "tpm": "Rate limit exceeded: this key's tpm_limit of {n} tokens per minute is reached.",
-    "parallel": "Rate limit exceeded: this key already has its max_parallel_requests ({n}) in flight.",
+UNITS = {
+    "rpm": "rpm_limit of {n} requests per minute is reached",
+    "tpm": "tpm_limit of {n} tokens per minute is reached",
+    "parallel": "max_parallel_requests ({n}) is in flight",
 }
+LEVELS = {"key": "key", "user": "user", "team": "team", "member": "team member",
+          "organization": "organization", "customer": "customer"}  # fmt: skip
+
+
+def limit_message(which: str, n: int | None, level: str, model: str | None) -> str:
+    """The 429's message: which limit of which level (and model) refused."""
+    whose = f"this {LEVELS.get(level, level)}'s"
+    if which == "parallel":
+        where = f" for model {model!r}" if model else ""
+        return f"Rate limit exceeded: {whose} max_parallel_requests ({n}){where} is already in flight."
+    unit = UNITS[which].format(n=n)
+    if model:
+        unit = unit.replace(" of ", f" for model {model!r} of ", 1)
+    return f"Rate limit exceeded: {whose} {unit}."
 
 
 def _completion_cap(body: dict) -> int:
@@ -57,10 +72,13 @@ def estimate_cost(prices: Prices, model: str, raw: bytes, body: dict) -> float:
     return (len(raw) // 4) * pin + _completion_cap(body) * pout
 
 
-def budget_message(detail: str, budget: float | None) -> str:
+def budget_message(detail: str, budget: float | None, level: str = "key", model: str | None = None) -> str:
     """`detail` is "spend:held", held being the cost reserved by requests still in flight."""
     spend, _, held = detail.partition(":")
-    message = f"Budget exceeded: spend {float(spend):.6g}"
+    message = "Budget exceeded"
+    if level != "key" or model:
+        message += f" for this {LEVELS.get(level, level)}" + (f"'s model {model!r}" if model else "")
+    message += f": spend {float(spend):.6g}"
     if held and float(held) > 0:
         message += f" plus {float(held):.6g} held by requests in flight"
     return message + f" has reached max_budget {budget or 0:.6g}."
@@ -70,17 +88,25 @@ def subject_of(principal: Principal) -> str:
     return principal.key_hash or f"{principal.method}:{principal.subject}"
 
 
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One level a request is admitted against: its level name, its counters' name, its limits."""
+
+    level: str
+    name: str
+    limits: Limits
+    model: str | None = None  # a per-model limit
+
+
 class Admission:
-    """A request let in against its principal's limits: `release` it once when the request ends,
-    with what it used (the in-flight slot freed, tokens and cost corrected from the estimate)."""
+    """A request let in against every level's limits: `release` it once when the request ends,
+    with what it used (the in-flight slots freed, tokens and cost corrected from the estimate)."""
 
-    __slots__ = ("_admitter", "_at", "_estimate", "_limits", "_request_id", "_subject")
+    __slots__ = ("_admitter", "_at", "_estimate", "_items", "_request_id")
 
-    def __init__(
-        self, admitter: Admitter, subject: str, limits: Limits, request_id: str, estimate: int
-    ) -> None:
+    def __init__(self, admitter: Admitter, items: list[Item], request_id: str, estimate: int) -> None:
         self._admitter = admitter
-        self._subject, self._limits, self._request_id = subject, limits, request_id
+        self._items, self._request_id = items, request_id
         self._estimate = estimate
         self._at = int(time.time() * 1000)
 
@@ -88,9 +114,7 @@ class Admission:
         admitter, self._admitter = self._admitter, None
         if admitter is not None:
             used = event.prompt_tokens + event.completion_tokens
-            admitter.settle(
-                self._subject, self._limits, self._request_id, self._at, self._estimate, used, event.cost
-            )
+            admitter.settle(self._items, self._request_id, self._at, self._estimate, used, event.cost)
 
 
 class _Unlimited:
@@ -106,58 +130,88 @@ UNLIMITED = _Unlimited()
 
 
 class Admitter:
-    """The stage's limits: rpm, tpm, in-flight and budget, held across every worker and instance
-    with Redis (per process without it)."""
+    """The stage's limits: rpm, tpm, in-flight and budget at every level of a request, held
+    across every worker and instance with Redis (per process without it), in one round trip."""
 
     def __init__(self, settings: Settings, client: redis.Redis | None) -> None:
         self.limiter: RedisLimiter | LocalLimiter = RedisLimiter(client) if client else LocalLimiter()
         closed = settings.limits_on_redis_failure == "closed"
         self.prices = model_prices(settings.deployments)
+        self.user_budget_on_team_keys = settings.apply_user_budget_to_team_keys
         self.failures = RedisFailures(
             "limits",
             "failing closed" if closed else "failing open",
             fail_with=_unavailable if closed else None,
         )
 
+    def subjects(self, principal: Principal, model: str) -> list[Subject]:
+        """Every level with a limit that applies to this request (none: admission costs nothing)."""
+        out: list[Subject] = []
+        key = subject_of(principal)
+        if principal.limits.any:
+            out.append(Subject("key", key, principal.limits))
+        for m, limits in principal.model_limits:
+            if m == model:
+                out.append(Subject("key", f"{key}:model:{m}", limits, m))
+        for scope in principal.scopes:
+            limits = scope.limits
+            if scope.level == "user" and principal.team_id is not None and not self.user_budget_on_team_keys:
+                # LiteLLM #11962/#14995: explicit here. A user's budget holds its personal keys (and
+                # its team keys with apply_user_budget_to_team_keys); its rate limits hold all its keys.
+                limits = replace(limits, max_budget=None)
+            name = f"{scope.level}:{scope.id}"
+            if limits.any:
+                out.append(Subject(scope.level, name, limits))
+            for m, model_limits in scope.model_limits:
+                if m == model:
+                    out.append(Subject(scope.level, f"{name}:model:{m}", model_limits, m))
+        return out
+
     def admit(self, principal: Principal, intent: RequestIntent, request_id: str) -> Admission | _Unlimited:
-        """Let the request in (an Admission to release when it ends) or refuse it: 429 when over
-        a limit, 503 when Redis fails and limits fail closed."""
-        limits = principal.limits
-        if not limits.any:
+        """Let the request in (an Admission to release when it ends) or refuse it: 429 naming the
+        level over its limit, 503 when Redis fails and limits fail closed."""
+        subjects = self.subjects(principal, intent.model)
+        if not subjects:
             return UNLIMITED
         # A form's bytes are mostly a file: not tokens to estimate.
         raw = b"" if intent.content_type else intent.raw
-        subject, estimate = subject_of(principal), estimate_tokens(raw, intent.body)
-        budget = limits.max_budget is not None
+        estimate = estimate_tokens(raw, intent.body)
+        budget = any(s.limits.max_budget is not None for s in subjects)
         cost = estimate_cost(self.prices, intent.model, raw, intent.body) if budget else 0.0
+        items = [(s.name, s.limits, cost if s.limits.max_budget is not None else 0.0) for s in subjects]
         try:
-            ok, which, wait, detail = self.limiter.admit(subject, limits, request_id, estimate, cost)
+            ok, which, wait, detail, index = self.limiter.admit(items, request_id, estimate)
         except redis.RedisError as exc:
             self.failures.failed(exc, "admit")  # raises when failing closed
             return UNLIMITED
         self.failures.ok()
         if not ok:
+            s = subjects[index]
             if which == "budget":
-                raise BudgetExceeded(budget_message(detail, limits.max_budget))
-            n = {"rpm": limits.rpm_limit, "tpm": limits.tpm_limit, "parallel": limits.max_parallel_requests}[
-                which
-            ]
+                raise BudgetExceeded(budget_message(detail, s.limits.max_budget, s.level, s.model))
+            n = {
+                "rpm": s.limits.rpm_limit,
+                "tpm": s.limits.tpm_limit,
+                "parallel": s.limits.max_parallel_requests,
+            }
             raise RateLimited(
-                MESSAGES[which].format(n=n), headers={"Retry-After": str(max(1, math.ceil(wait)))}
+                limit_message(which, n[which], s.level, s.model),
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
-        return Admission(self, subject, limits, request_id, estimate)
+        return Admission(self, items, request_id, estimate)
 
     def settle(
-        self, subject: str, limits: Limits, request_id: str, at: int, estimate: int, tokens: int, cost: float
+        self, items: list[Item], request_id: str, at: int, estimate: int, tokens: int, cost: float
     ) -> None:
         try:
-            self.limiter.settle(subject, limits, request_id, at, estimate, tokens, cost)
+            self.limiter.settle(items, request_id, at, estimate, tokens, cost)
         except redis.RedisError as exc:
             # Never raised here: the lease expires on its own; the budget catches up at the flush.
             self.failures.failed(exc, "settle", skip=True)
 
     def reset_budget(self, subject: str) -> None:
-        """The budget job reset this key's spend: its live counter starts again at 0."""
+        """The budget job reset this level's spend (a key's hash, `team:<id>`...): its live
+        counter starts again at 0."""
         self.limiter.reset_budget(subject)
 
 

@@ -1,11 +1,14 @@
-"""Per-key limits in Redis, exact across every worker and instance: one Lua call admits a request
-(rpm as a sliding 60 s log, tpm as a minute window, in-flight requests as expiring leases,
-spend plus the reserved cost of requests in flight against the budget); one pipeline settles it
-when it ends."""
+"""Limits in Redis, exact across every worker and instance: one Lua call admits a request against
+every level it belongs to (key, user, team, member, organization, customer, and per model on
+keys and teams): rpm as a sliding 60 s log, tpm as a minute window, in-flight requests as
+expiring leases, spend plus the reserved cost of requests in flight against the budget. Every
+level is checked before any is charged, so a refusal at one level costs the others nothing.
+One pipeline settles the request when it ends."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import redis
 
@@ -14,67 +17,82 @@ from ..values import Limits
 WINDOW_MS = 60_000
 LEASE_MS = 15 * 60_000  # a crashed process's in-flight slot comes back after this
 BUDGET_TTL = 7 * 86_400
+PER_SUBJECT_KEYS, PER_SUBJECT_ARGS = 5, 6
 
-# KEYS: rpm log, tpm window, in-flight leases, spend, budget reservations
-# ARGV: now_ms, request id, rpm, tpm, tokens estimate, parallel, lease_ms, budget, spend seed,
-#       cost estimate (-1: no limit)
+# KEYS: per subject: rpm log, tpm window, in-flight leases, spend, budget reservations
+# ARGV: now_ms, request id, lease_ms, tokens estimate; then per subject: rpm, tpm, parallel,
+#       budget, spend seed, cost estimate (-1: no limit)
 # Reservations: a hash of request id -> "cost:expiry_ms". A request is refused when spend plus the
-# cost reserved by requests still in flight has reached the budget, so concurrent requests cannot
-# all pass on the same stale spend; a crashed process's reservation lapses with its lease.
+# cost reserved by requests still in flight has reached the budget (>=, at every level), so
+# concurrent requests cannot all pass on the same stale spend; a crashed process's reservation
+# lapses with its lease.
+# Returns {1} or {0, which, wait_ms, detail, subject index (1-based)}.
 _ADMIT = """
-local now = tonumber(ARGV[1])
-local rpm, tpm, est = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local par, lease, budget = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local cost = tonumber(ARGV[10])
-if budget >= 0 then
-  local spend = redis.call('GET', KEYS[4])
-  if not spend then
-    spend = ARGV[9]
-    redis.call('SET', KEYS[4], spend, 'EX', 604800, 'NX')
+local now, lease, est = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = #KEYS / 5
+for i = 1, n do
+  local k, a = (i - 1) * 5, 4 + (i - 1) * 6
+  local rpm, tpm, par = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local budget = tonumber(ARGV[a + 4])
+  if budget >= 0 then
+    local spend = redis.call('GET', KEYS[k + 4])
+    if not spend then
+      spend = ARGV[a + 5]
+      redis.call('SET', KEYS[k + 4], spend, 'EX', 604800, 'NX')
+    end
+    local held = 0
+    local res = redis.call('HGETALL', KEYS[k + 5])
+    for j = 1, #res, 2 do
+      local c, until_ms = string.match(res[j + 1], '^([^:]+):(.+)$')
+      if tonumber(until_ms) <= now then redis.call('HDEL', KEYS[k + 5], res[j])
+      else held = held + tonumber(c) end
+    end
+    if tonumber(spend) + held >= budget then return {0, 'budget', 0, tostring(spend) .. ':' .. held, i} end
   end
-  local held = 0
-  local res = redis.call('HGETALL', KEYS[5])
-  for i = 1, #res, 2 do
-    local c, until_ms = string.match(res[i + 1], '^([^:]+):(.+)$')
-    if tonumber(until_ms) <= now then redis.call('HDEL', KEYS[5], res[i]) else held = held + tonumber(c) end
+  if rpm >= 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - 60000)
+    if redis.call('ZCARD', KEYS[k + 1]) >= rpm then
+      local oldest = redis.call('ZRANGE', KEYS[k + 1], 0, 0, 'WITHSCORES')
+      local wait = 1000
+      if oldest[2] then wait = tonumber(oldest[2]) + 60000 - now end
+      return {0, 'rpm', wait, '', i}
+    end
   end
-  if tonumber(spend) + held >= budget then return {0, 'budget', 0, tostring(spend) .. ':' .. held} end
-end
-if rpm >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
-  if redis.call('ZCARD', KEYS[1]) >= rpm then
-    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    local wait = 1000
-    if oldest[2] then wait = tonumber(oldest[2]) + 60000 - now end
-    return {0, 'rpm', wait, ''}
+  if tpm >= 0 then
+    local used = tonumber(redis.call('GET', KEYS[k + 2]) or '0')
+    if used + est > tpm then return {0, 'tpm', 60000 - (now % 60000), tostring(used), i} end
+  end
+  if par >= 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now)
+    if redis.call('ZCARD', KEYS[k + 3]) >= par then return {0, 'parallel', 1000, '', i} end
   end
 end
-if tpm >= 0 then
-  local used = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if used + est > tpm then return {0, 'tpm', 60000 - (now % 60000), tostring(used)} end
+for i = 1, n do
+  local k, a = (i - 1) * 5, 4 + (i - 1) * 6
+  local rpm, tpm, par = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local budget, cost = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 6])
+  if rpm >= 0 then
+    redis.call('ZADD', KEYS[k + 1], now, ARGV[2])
+    redis.call('PEXPIRE', KEYS[k + 1], 60000)
+  end
+  if tpm >= 0 then
+    redis.call('INCRBY', KEYS[k + 2], est)
+    redis.call('PEXPIRE', KEYS[k + 2], 120000)
+  end
+  if par >= 0 then
+    redis.call('ZADD', KEYS[k + 3], now + lease, ARGV[2])
+    redis.call('PEXPIRE', KEYS[k + 3], lease)
+  end
+  if budget >= 0 and cost > 0 then
+    redis.call('HSET', KEYS[k + 5], ARGV[2], ARGV[a + 6] .. ':' .. (now + lease))
+    redis.call('PEXPIRE', KEYS[k + 5], lease)
+  end
 end
-if par >= 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= par then return {0, 'parallel', 1000, ''} end
-end
-if rpm >= 0 then
-  redis.call('ZADD', KEYS[1], now, ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], 60000)
-end
-if tpm >= 0 then
-  redis.call('INCRBY', KEYS[2], est)
-  redis.call('PEXPIRE', KEYS[2], 120000)
-end
-if par >= 0 then
-  redis.call('ZADD', KEYS[3], now + lease, ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], lease)
-end
-if budget >= 0 and cost > 0 then
-  redis.call('HSET', KEYS[5], ARGV[2], ARGV[10] .. ':' .. (now + lease))
-  redis.call('PEXPIRE', KEYS[5], lease)
-end
-return {1, '', 0, ''}
+return {1, '', 0, '', 0}
 """
+
+# What admission reads per level: (subject, its limits, the cost held against its budget).
+Item = tuple[str, Limits, float]
 
 
 def _keys(subject: str, minute: int) -> list[str]:
@@ -91,54 +109,56 @@ def _or_none(value: float | int | None) -> float | int:
     return -1 if value is None else value
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisLimiter:
     def __init__(self, client: redis.Redis) -> None:
         self._r = client
         self._admit = client.register_script(_ADMIT)
 
     def admit(
-        self, subject: str, limits: Limits, request_id: str, estimate: int, cost: float = 0.0
-    ) -> tuple[bool, str, float, str]:
-        """(allowed, which limit, retry after in seconds, detail). `cost` is the request's
-        estimated cost, held against the budget until it settles. Raises RedisError."""
+        self, items: Sequence[Item], request_id: str, estimate: int
+    ) -> tuple[bool, str, float, str, int]:
+        """(allowed, which limit, retry after in seconds, detail, index of the refusing item).
+        Each item's cost is held against its budget until the request settles. Raises RedisError."""
         now = int(time.time() * 1000)
-        ok, which, wait_ms, detail = self._admit(
-            keys=_keys(subject, now // WINDOW_MS),
-            args=[
-                now, request_id, _or_none(limits.rpm_limit), _or_none(limits.tpm_limit), estimate,
-                _or_none(limits.max_parallel_requests), LEASE_MS, _or_none(limits.max_budget),
+        minute = now // WINDOW_MS
+        keys: list[str] = []
+        args: list[object] = [now, request_id, LEASE_MS, estimate]
+        for subject, limits, cost in items:
+            keys += _keys(subject, minute)
+            args += [
+                _or_none(limits.rpm_limit), _or_none(limits.tpm_limit),
+                _or_none(limits.max_parallel_requests), _or_none(limits.max_budget),
                 repr(limits.spend), repr(float(cost)),
-            ],
-        )  # fmt: skip
-        return (
-            bool(ok),
-            which.decode() if isinstance(which, bytes) else which,
-            int(wait_ms) / 1000,
-            (detail.decode() if isinstance(detail, bytes) else detail),
-        )
+            ]  # fmt: skip
+        ok, which, wait_ms, detail, index = self._admit(keys=keys, args=args)
+        return bool(ok), _text(which), int(wait_ms) / 1000, _text(detail), int(index) - 1
 
     def settle(
         self,
-        subject: str,
-        limits: Limits,
+        items: Sequence[Item],
         request_id: str,
         admitted_at_ms: int,
         estimate: int,
         tokens: int,
         cost: float,
     ) -> None:
-        """Release the slot, correct the tokens estimate, add the cost (one round trip)."""
-        keys = _keys(subject, admitted_at_ms // WINDOW_MS)
+        """Release the slots, correct the tokens estimate, add the cost, at every level (one round trip)."""
         pipe = self._r.pipeline(transaction=False)
-        if limits.max_parallel_requests is not None:
-            pipe.zrem(keys[2], request_id)
-        if limits.tpm_limit is not None and tokens != estimate:
-            pipe.incrby(keys[1], tokens - estimate)
-        if limits.max_budget is not None:
-            pipe.hdel(keys[4], request_id)
-            if cost:
-                pipe.incrbyfloat(keys[3], cost)
-                pipe.expire(keys[3], BUDGET_TTL)
+        for subject, limits, _ in items:
+            keys = _keys(subject, admitted_at_ms // WINDOW_MS)
+            if limits.max_parallel_requests is not None:
+                pipe.zrem(keys[2], request_id)
+            if limits.tpm_limit is not None and tokens != estimate:
+                pipe.incrby(keys[1], tokens - estimate)
+            if limits.max_budget is not None:
+                pipe.hdel(keys[4], request_id)
+                if cost:
+                    pipe.incrbyfloat(keys[3], cost)
+                    pipe.expire(keys[3], BUDGET_TTL)
         if pipe:
             pipe.execute()
 

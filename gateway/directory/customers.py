@@ -50,12 +50,14 @@ def _check_default_model(values: dict[str, Any]) -> None:
         )
 
 
-def _commit(conflict: str = "This customer already exists.") -> None:
+def _commit(ids: list[str], conflict: str = "This customer already exists.") -> None:
+    """Commit, then every instance drops its cached snapshots of these customers (keycache)."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise BadRequest(conflict, param="user_id") from None
+    stages().keycache.invalidate_customers(ids)
 
 
 def _fresh(user_id: str) -> Customer:
@@ -78,7 +80,7 @@ def new(body: dict[str, Any], actor: str) -> dict[str, Any]:
     db.session.add(row)
     db.session.flush()
     audit(actor, "create", "customer", user_id, after=plain(row))
-    _commit()
+    _commit([user_id])
     return customer_view(row)
 
 
@@ -96,7 +98,7 @@ def update(body: dict[str, Any], actor: str) -> dict[str, Any]:
     row.updated_at = utcnow()
     db.session.flush()
     audit(actor, "update", "customer", row.user_id, before=before, after=plain(row))
-    _commit()
+    _commit([row.user_id])
     return customer_view(row)
 
 
@@ -110,7 +112,7 @@ def delete(body: dict[str, Any], actor: str) -> dict[str, Any]:
     for row in rows:
         audit(actor, "delete", "customer", row.user_id, before=plain(row))
         db.session.delete(row)
-    _commit()
+    _commit(ids)
     return {"deleted_customers": len(ids), "message": f"Successfully deleted customers with ids: {ids}"}
 
 
@@ -135,7 +137,7 @@ def set_blocked(body: dict[str, Any], blocked: bool, actor: str) -> dict[str, An
         db.session.flush()
         audit(actor, "block" if blocked else "unblock", "customer", user_id, before=before, after=plain(row))
         rows.append(row)
-    _commit()
+    _commit(ids)
     return {"blocked_users": [customer_view(r) for r in rows]}
 
 

@@ -23,7 +23,7 @@ from ..models import VerificationToken as Key
 from ..stages import stages
 from ..values import Principal
 from . import org_fields as fields
-from .common import apply
+from .common import apply, key_tokens
 from .common import view as plain
 
 READ_ALL = frozenset({"proxy_admin", "proxy_admin_viewer"})
@@ -174,7 +174,9 @@ def update(body: dict[str, Any], principal: Principal, actor: str) -> dict[str, 
     row.updated_at = utcnow()
     db.session.flush()
     audit(actor, "update", "organization", oid, before=before, after=plain(row))
-    _commit(param="organization_id")
+    # Its models, limits, budget and block are part of the records of its keys and its teams' keys.
+    teams = sa.select(Team.team_id).where(Team.organization_id == oid)
+    _commit(key_tokens(sa.or_(Key.organization_id == oid, Key.team_id.in_(teams))), param="organization_id")
     return org_view(row)
 
 

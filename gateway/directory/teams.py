@@ -248,7 +248,13 @@ def member_add(body: dict[str, Any], principal: Principal, actor: str) -> dict[s
     team = _row(values["team_id"])
     wanted = values["member"] if isinstance(values["member"], list) else [values["member"]]
     added = [_add_member(team, m, values.get("max_budget_in_team"), actor) for m in wanted]
-    commit(conflict="This user is already a member of the team.", param="member")
+    db.session.flush()
+    # A member's keys in the team now carry its membership (its models, budget and limits there).
+    users = [m.user_id for m in added]
+    stale = key_tokens(
+        sa.and_(VerificationToken.team_id == team.team_id, VerificationToken.user_id.in_(users))
+    )
+    commit(stale, conflict="This user is already a member of the team.", param="member")
     users = [db.session.get(User, m.user_id) for m in added]
     return {
         **team_view(team),

@@ -6,13 +6,15 @@ import logging
 import threading
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import redis
 from flask import Flask
 
 from .. import forks
 from ..settings import Settings
-from ..values import KeyRecord
+from ..values import KeyRecord, Scope
+from . import record as codec
 from . import stats as counters
 from . import store
 from .bus import Bus
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 
 NEGATIVE_TTL = 30.0
 FLIGHT_WAIT = 5.0
+# Customers share L1 and the invalidation channel with keys under this prefix (a key's token
+# is 64 hex digits: no collision); in L2 they live under their own prefix.
+CUSTOMER = "c:"
+CUSTOMER_PREFIX = "gw:cust:"
 
 
 class _Flight:
@@ -31,7 +37,7 @@ class _Flight:
     def __init__(self) -> None:
         self.event = threading.Event()
         self.done = False
-        self.result: KeyRecord | None = None
+        self.result: KeyRecord | Scope | None = None
         self.error: Exception | None = None
 
 
@@ -46,9 +52,14 @@ class KeyCache:
         self.memory = Memory(ttl, negative_ttl)
         self._redis = client
         self.shared: Shared | None = None
+        self.customers: Shared | None = None
         self.bus: Bus | None = None
         if self._redis is not None:
             self.shared = Shared(self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)))
+            self.customers = Shared(
+                self._redis, int(max(ttl * 5, 1)), int(max(negative_ttl, 1)),
+                prefix=CUSTOMER_PREFIX, codec=codec.CustomerCodec, revivable=True,
+            )  # fmt: skip
             self.bus = Bus(settings.redis_url, self.memory, self._replay)
         self._flights: dict[str, _Flight] = {}
         forks.on_fork(self._after_fork)
@@ -69,6 +80,28 @@ class KeyCache:
             counters.NEGATIVE.inc()
             return None
         return self._single_flight(token, stale)
+
+    def customer(self, customer_id: str) -> Scope | None:
+        """A customer's snapshot (blocked, models, limits), from the same layers as keys; None for
+        an id the database does not know (cached like an unknown key)."""
+        bus = self.bus
+        if bus is not None:
+            bus.ensure_started()
+        token = CUSTOMER + customer_id
+        found, negative, stale = self.memory.get(token, trusted=bus is None or bus.connected)
+        if found is not None:
+            counters.L1.inc()
+            return found  # type: ignore[return-value]
+        if negative:
+            counters.NEGATIVE.inc()
+            return None
+        return self._single_flight(token, stale)  # type: ignore[arg-type,return-value]
+
+    def _layers(self, token: str) -> tuple[Shared | None, str, Any]:
+        """(L2, its key, the database read) for a key hash or a customer token."""
+        if token.startswith(CUSTOMER):
+            return self.customers, token[len(CUSTOMER) :], store.load_customer
+        return self.shared, token, store.load
 
     def _single_flight(self, token: str, stale: KeyRecord | None) -> KeyRecord | None:
         """Concurrent misses for one hash wait for one read instead of each going to the database."""
@@ -94,8 +127,9 @@ class KeyCache:
 
     def _read_through(self, token: str, stale: KeyRecord | None) -> KeyRecord | None:
         epoch = self.memory.epoch
-        if self.shared is not None:
-            found, record = self.shared.get(token)
+        shared, name, load = self._layers(token)
+        if shared is not None:
+            found, record = shared.get(name)
             if found:
                 if record is None:
                     counters.NEGATIVE.inc()
@@ -104,7 +138,7 @@ class KeyCache:
                 self.memory.put(token, record, epoch)
                 return record
         try:
-            record = store.load(token)
+            record = load(name)
         except store.StoreUnavailable:
             counters.DB_ERROR.inc()
             if stale is not None:
@@ -115,8 +149,8 @@ class KeyCache:
             counters.MISS.inc()
         else:
             counters.DB.inc()
-        if self.shared is not None:
-            self.shared.backfill(token, record)
+        if shared is not None:
+            shared.backfill(name, record)
         self.memory.put(token, record, epoch)
         return record
 
@@ -131,7 +165,9 @@ class KeyCache:
         self.bus.ensure_started()
         try:
             for token in tokens:
-                self.shared.write(token, store.load(token), created=token in created)
+                shared, name, load = self._layers(token)
+                if shared is not None:
+                    shared.write(name, load(name), created=token in created)
             self.bus.publish(self._redis, tokens)
         except redis.RedisError as exc:
             self.shared.failed("invalidate (deferred: replayed when Redis answers)", exc)
@@ -139,6 +175,10 @@ class KeyCache:
         except store.StoreUnavailable:
             log.warning("key invalidation deferred (database unavailable): replayed when Redis answers")
             self.bus.defer(tokens)
+
+    def invalidate_customers(self, customer_ids: Iterable[str]) -> None:
+        """After a commit that changed, created or deleted these customers."""
+        self.invalidate([CUSTOMER + c for c in customer_ids])
 
     def warm(self, since: datetime) -> tuple[int, int] | None:
         """Keys used since `since` put into L2 where absent: (found, written); None without Redis."""

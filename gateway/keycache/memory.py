@@ -12,7 +12,9 @@ import time
 from cachetools import TTLCache
 
 from .. import forks
-from ..values import KeyRecord
+from ..values import KeyRecord, Scope
+
+Cached = KeyRecord | Scope  # a key's record, or a customer's snapshot (token `c:<id>`)
 
 # While no invalidation can reach this process (the bus is down), a cached key is trusted
 # for this long only; after that the next request re-reads it (revocation still within ~1 s).
@@ -23,7 +25,7 @@ class Memory:
     def __init__(
         self, ttl: float, negative_ttl: float, maxsize: int = 50_000, negative_maxsize: int = 100_000
     ) -> None:
-        self._known: TTLCache[str, tuple[KeyRecord, float]] = TTLCache(maxsize, ttl)
+        self._known: TTLCache[str, tuple[Cached, float]] = TTLCache(maxsize, ttl)
         self._unknown: TTLCache[str, bool] = TTLCache(negative_maxsize, negative_ttl)
         self._lock = threading.Lock()
         # Bumped by every invalidation: a read that started before one must not be stored.
@@ -38,7 +40,7 @@ class Memory:
         self._known.clear()
         self._unknown.clear()
 
-    def get(self, token: str, trusted: bool) -> tuple[KeyRecord | None, bool, KeyRecord | None]:
+    def get(self, token: str, trusted: bool) -> tuple[Cached | None, bool, Cached | None]:
         """(record, negative_hit, stale): a usable record, a known-unknown hash, or a stale copy
         (past the degraded TTL) kept as a fallback when the lower layers fail."""
         with self._lock:
@@ -50,7 +52,7 @@ class Memory:
                 return None, False, record
             return None, token in self._unknown, None
 
-    def put(self, token: str, record: KeyRecord | None, epoch: int) -> None:
+    def put(self, token: str, record: Cached | None, epoch: int) -> None:
         """Store unless an invalidation arrived since the read began (its result may be stale)."""
         with self._lock:
             if epoch != self.epoch:

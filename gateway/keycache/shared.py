@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import redis
 
 from ..redis_failures import RedisFailures
 from ..values import KeyRecord
-from . import record as codec
+from . import record as key_codec
 from .stats import REDIS_ERROR, REDIS_SKIPPED
 
 PREFIX = "gw:key:"
@@ -16,11 +17,12 @@ NEGATIVE = b"-"
 BREAK_SECONDS = 2.0
 
 # A mutation's fresh record replaces an older version, never a newer one, and never a
-# tombstone (a deleted or rotated-away hash stays unknown).
+# tombstone (a deleted or rotated-away hash stays unknown) unless ARGV[4] is 1 (a customer:
+# an id not known yet may be created later).
 _CAS = """
 local cur = redis.call('GET', KEYS[1])
 if cur then
-  if cur == '-' then return 0 end
+  if cur == '-' and ARGV[4] ~= '1' then return 0 end
   local v = tonumber(string.match(cur, '^%[%d+,(%d+)'))
   if v and v >= tonumber(ARGV[1]) then return 0 end
 end
@@ -30,7 +32,20 @@ return 1
 
 
 class Shared:
-    def __init__(self, client: redis.Redis, ttl: int, negative_ttl: int) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        ttl: int,
+        negative_ttl: int,
+        prefix: str = PREFIX,
+        codec: Any = key_codec,
+        revivable: bool = False,
+    ) -> None:
+        """`codec` has encode/decode (keys: record.encode/decode; customers: the CustomerCodec);
+        `revivable`: a tombstone may be replaced (an unknown customer created later)."""
+        self._prefix = prefix
+        self._codec = codec
+        self._revive = "1" if revivable else "0"
         self._r = client
         self._ttl = ttl
         self._negative_ttl = negative_ttl
@@ -57,7 +72,7 @@ class Shared:
             REDIS_SKIPPED.inc()
             return False, None
         try:
-            data = self._r.get(PREFIX + token)
+            data = self._r.get(self._prefix + token)
         except redis.RedisError as exc:
             self.failed("get", exc)
             return False, None
@@ -66,7 +81,7 @@ class Shared:
             return False, None
         if data == NEGATIVE:
             return True, None
-        record = codec.decode(data)
+        record = self._codec.decode(data)
         return record is not None, record
 
     def backfill(self, token: str, record: KeyRecord | None) -> None:
@@ -75,26 +90,26 @@ class Shared:
             return
         try:
             if record is None:
-                self._r.set(PREFIX + token, NEGATIVE, ex=self._negative_ttl, nx=True)
+                self._r.set(self._prefix + token, NEGATIVE, ex=self._negative_ttl, nx=True)
             else:
-                self._r.set(PREFIX + token, codec.encode(record), ex=self._ttl, nx=True)
+                self._r.set(self._prefix + token, self._codec.encode(record), ex=self._ttl, nx=True)
         except redis.RedisError as exc:
             self.failed("backfill", exc)
 
     def write(self, token: str, record: KeyRecord | None, created: bool) -> None:
         """After a mutation commits: the fresh record (or a tombstone) replaces what is there.
         Raises RedisError: the caller must know the write did not happen."""
-        key = PREFIX + token
+        key = self._prefix + token
         if record is None:
             self._r.set(key, NEGATIVE, ex=self._ttl)
         elif created:
-            self._r.set(key, codec.encode(record), ex=self._ttl)
+            self._r.set(key, self._codec.encode(record), ex=self._ttl)
         else:
-            self._cas(keys=[key], args=[record.version, codec.encode(record), self._ttl])
+            self._cas(keys=[key], args=[record.version, self._codec.encode(record), self._ttl, self._revive])
 
     def warm(self, records: list[KeyRecord]) -> int:
         """Load records that are absent (the warming job); returns how many were written."""
         pipe = self._r.pipeline(transaction=False)
         for record in records:
-            pipe.set(PREFIX + record.token, codec.encode(record), ex=self._ttl, nx=True)
+            pipe.set(self._prefix + record.token, self._codec.encode(record), ex=self._ttl, nx=True)
         return sum(1 for ok in pipe.execute() if ok)

@@ -70,13 +70,13 @@ def test_thirty_concurrent_requests_over_a_tiny_budget_admit_one_across_instance
 def test_reservations_admit_as_many_as_the_remaining_budget_holds_and_come_back():
     limiter, cost = LocalLimiter(), 1.0
     limits = Limits(max_budget=2.5)
-    admitted = [limiter.admit("k", limits, f"r{i}", 0, cost)[0] for i in range(5)]
+    admitted = [limiter.admit([("k", limits, cost)], f"r{i}", 0)[0] for i in range(5)]
     assert admitted == [True, True, True, False, False]  # held 0, 1, 2 < 2.5; then 3 >= 2.5
-    limiter.settle("k", limits, "r0", 0, 0, 0, 0.5)  # finished cheaper than estimated
+    limiter.settle([("k", limits, cost)], "r0", 0, 0, 0, 0.5)  # finished cheaper than estimated
     # spend 0.5 + held 2 = 2.5: still full; one more settle frees room
-    assert limiter.admit("k", limits, "r5", 0, cost)[0] is False
-    limiter.settle("k", limits, "r1", 0, 0, 0, 0.5)
-    assert limiter.admit("k", limits, "r6", 0, cost)[0] is True
+    assert limiter.admit([("k", limits, cost)], "r5", 0)[0] is False
+    limiter.settle([("k", limits, cost)], "r1", 0, 0, 0, 0.5)
+    assert limiter.admit([("k", limits, cost)], "r6", 0)[0] is True
 
 
 def test_the_estimate_assumes_the_dearest_deployment_and_the_requests_max_tokens():

@@ -55,9 +55,7 @@ def test_the_client_is_the_first_untrusted_hop_from_the_right():
     # The client prepended a forged hop; the trusted proxy appended the address it saw.
     assert read(TRUSTED, "10.0.0.5", x_forwarded_for="203.0.113.66, 198.51.100.7") == ip("198.51.100.7")
     # Two trusted proxies in a row: both skipped.
-    assert read(TRUSTED, "10.0.0.5", x_forwarded_for="1.1.1.1, 198.51.100.7, 10.9.9.9") == ip(
-        "198.51.100.7"
-    )
+    assert read(TRUSTED, "10.0.0.5", x_forwarded_for="1.1.1.1, 198.51.100.7, 10.9.9.9") == ip("198.51.100.7")
     # Only trusted hops: the leftmost (an internal client).
     assert read(TRUSTED, "10.0.0.5", x_forwarded_for="10.2.2.2, 10.3.3.3") == ip("10.2.2.2")
 

@@ -13,6 +13,7 @@ import orjson
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
 
 from .authz import authorize_scopes
+from .authz.teams import choose_team, visible_to_any_team
 from .errors import BadRequest, GatewayError
 from .guard import guard
 from .proxy import OPS, read_intent
@@ -42,6 +43,12 @@ def customer_id(req: Request, intent: RequestIntent | None) -> str | None:
     return value
 
 
+def token_end_user(principal: Principal) -> str | None:
+    """The end user a JWT names (end_user_id_jwt_field): the IdP's word wins over the body's."""
+    value = principal.metadata.get("end_user_id")
+    return value if isinstance(value, str) and value else None
+
+
 def with_customer(principal: Principal, cid: str | None) -> Principal:
     """The principal held to its customer too (blocked, models, limits, budget): a known customer's
     snapshot from the key cache, an unknown one under `max_end_user_budget` (if set)."""
@@ -67,7 +74,8 @@ def with_model(intent: RequestIntent, model: str) -> RequestIntent:
 def call() -> Response:
     s = stages()
     intent = read_intent(request)  # 400: the body
-    principal = with_customer(g.principal, customer_id(request, intent))
+    principal = choose_team(g.principal, intent.model, s.access)  # a JWT caller with several teams
+    principal = with_customer(principal, token_end_user(principal) or customer_id(request, intent))
     authorize_scopes(principal)  # 401: a blocked customer
     requested = intent.model
     resolved = s.access.resolve(principal, requested)
@@ -90,8 +98,8 @@ def call() -> Response:
 def models() -> Response:
     """Exactly the models the caller could call (every level's models, aliases included)."""
     s = stages()
-    principal = with_customer(g.principal, customer_id(request, None))
-    names = s.access.visible(principal, s.proxy.model_names())
+    principal = with_customer(g.principal, token_end_user(g.principal) or customer_id(request, None))
+    names = visible_to_any_team(principal, s.proxy.model_names(), s.access)
     data = [{"id": n, "object": "model", "created": 1677610602, "owned_by": "openai"} for n in names]
     return current_app.json.response({"object": "list", "data": data})
 

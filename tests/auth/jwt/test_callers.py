@@ -16,15 +16,22 @@ from tests.auth.jwt.test_claims import make_team, model_ids, principal_for
 from tests.conftest import MASTER, auth
 from tests.keycache.conftest import Statements
 from tests.support.idp import AUDIENCE
+from tests.usage.conftest import priced_models
 
 
 @pytest.fixture
 def jwt_app(make_app, idp):
     """An app trusting `idp`, with any litellm_jwtauth, general and litellm settings."""
 
-    def build(jwt_auth: dict[str, Any], general: dict | None = None, litellm: dict | None = None, env=None):
+    def build(
+        jwt_auth: dict[str, Any],
+        general: dict | None = None,
+        litellm: dict | None = None,
+        env=None,
+        models: list | None = None,
+    ):
         config: dict[str, Any] = {
-            "model_list": MODELS,
+            "model_list": models or MODELS,
             "general_settings": {"enable_jwt_auth": True, "litellm_jwtauth": jwt_auth, **(general or {})},
         }
         if litellm:
@@ -258,3 +265,16 @@ def test_upsert_creates_only_the_team_id_claims_team_not_every_idp_group(jwt_app
             db.session.get(Team, "offline_access") is None
             and db.session.get(Team, "uma_authorization") is None
         )
+
+
+def test_a_jwt_callers_spend_counts_against_its_teams_budget(jwt_app, idp, redis_url):
+    models = priced_models("http://127.0.0.1:9")["model_list"][:1]  # the mock model: no upstream
+    app = jwt_app({"team_id_jwt_field": "team_id"}, env={"REDIS_URL": redis_url}, models=models)
+    client = app.test_client()
+    make_team(client, "spender", max_budget=0.00005)
+    token = idp.token(team_id="spender")
+    assert chat(client, token, "mock").status_code == 200  # each costs 3.2e-05
+    assert chat(client, token, "mock").status_code == 200
+    refused = chat(client, token, "mock")
+    assert refused.status_code == 429 and refused.json["error"]["type"] == "budget_exceeded"
+    assert "team" in refused.json["error"]["message"]

@@ -9,7 +9,12 @@ import matplotlib
 matplotlib.use("Agg")  # no display: write files only
 import matplotlib.pyplot as plt
 
-STYLE = {"direct": ("#7f7f7f", ":"), "gateway": ("#1f77b4", "-"), "litellm": ("#d62728", "--")}
+STYLE = {
+    "direct": ("#7f7f7f", ":"),
+    "gateway": ("#1f77b4", "-"),
+    "gw-team": ("#17becf", "-."),
+    "litellm": ("#d62728", "--"),
+}
 MARKER = {"json": "o", "sse": "s"}
 
 

@@ -66,6 +66,21 @@ def model_list(upstream: NginxUpstream) -> list[dict]:
     ]
 
 
+def bench_team(gateway: Gateway) -> str:
+    """A team whose models and limits a team key's request is held to (limits far above the load,
+    so they are checked, never reached): the `gw-team` row measures a key with a team."""
+    team = gateway.admin(
+        "/team/new",
+        team_alias="bench",
+        models=["bench-json", "bench-sse"],
+        max_budget=1e9,
+        rpm_limit=2**31 - 1,  # the largest a limit column holds
+        tpm_limit=2**31 - 1,
+        max_parallel_requests=10**6,
+    )
+    return team["team_id"]
+
+
 def key_info_statements(gateway: Gateway, counter: StatementCounter, key: str) -> int:
     """Proof the statement counter sees the gateway's queries: /key/info reads the database."""
     before = counter.statements
@@ -130,7 +145,8 @@ def verdicts(rows: list[dict], statements_per_request: float, concurrencies: lis
                 f"= {ratio:.1f}x (target ≥ {RATIO_TARGET:g}x): **{verdict}**"
             )
     lines.append(
-        f"- database statements per request on the warm path: {statements_per_request:.4f} "
+        "- database statements per request on the warm path (virtual and team keys): "
+        f"{statements_per_request:.4f} "
         f"(target 0): **{'met' if statements_per_request == 0 else 'not met'}**"
     )
     return lines
@@ -178,6 +194,7 @@ def main() -> int:
         gateway.start()
         stack.callback(gateway.stop)
         key = gateway.generate_key(models=["bench-json", "bench-sse"], key_alias="bench")
+        team_key = gateway.generate_key(team_id=bench_team(gateway), key_alias="bench-team")
         litellm: LiteLLMProxy | None = None
         litellm_note = "skipped (--no-litellm)"
         if not args.no_litellm:
@@ -192,7 +209,8 @@ def main() -> int:
                 print(litellm_note, file=sys.stderr)
 
         targets: list[tuple[str, str, str | None, list[int]]] = [
-            ("gateway", gateway.url, key, gateway.pids())
+            ("gateway", gateway.url, key, gateway.pids()),
+            ("gw-team", gateway.url, team_key, gateway.pids()),
         ]
         if litellm is not None:
             targets.append(("litellm", litellm.url, MASTER, litellm.pids()))
@@ -212,7 +230,7 @@ def main() -> int:
                 runs = {"direct": direct}
                 for name, url, k, pids in targets:
                     runs[name] = run_one(name, mode, c, url + "/v1" + PATH, k, pids, args.duration)
-                gateway_requests += runs["gateway"].requests
+                gateway_requests += runs["gateway"].requests + runs["gw-team"].requests
                 for name, run in runs.items():
                     rows.append(
                         {
@@ -245,7 +263,8 @@ def main() -> int:
             f"wrk, 1 thread, {args.duration:g} s per run after {args.warmup:g} s of warm-up; upstream: nginx "
             f"(JSON body, or {SSE_EVENTS} SSE events each flushed as its own chunk, then [DONE]); gateway: "
             f"gunicorn, {args.workers} gevent workers, PostgreSQL + Redis, a virtual key with a model "
-            f"list (warm), metrics on; {litellm_note}. CPU = utime+stime of the target's process tree "
+            "list and a team key (`gw-team`: a team with models and limits), both warm, metrics on; "
+            f"{litellm_note}. CPU = utime+stime of the target's process tree "
             "/ requests; added p50 = target p50 - direct p50 at the same concurrency.",
             "",
             table(rows),

@@ -102,14 +102,18 @@ class Gateway:
     def pids(self) -> list[int]:
         return [self.proc.pid] if self.proc else []
 
-    def generate_key(self, **fields: Any) -> str:
+    def admin(self, path: str, **fields: Any) -> dict[str, Any]:
+        """POST `fields` to a management route with the master key; the JSON answer."""
         req = urllib.request.Request(
-            self.url + "/key/generate",
+            self.url + path,
             data=json.dumps(fields).encode(),
             headers={"Authorization": f"Bearer {MASTER}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.load(resp)["key"]
+            return json.load(resp)
+
+    def generate_key(self, **fields: Any) -> str:
+        return self.admin("/key/generate", **fields)["key"]
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -24,7 +24,9 @@ from tests.support.webhook import WebhookReceiver
 MASTER = "sk-test-master-key-0001"
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "11"))  # parallel runs use distinct dbs
+# parallel runs use distinct dbs; each xdist worker (gw0, gw1...) takes the next one up
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "11")) + _WORKER
 
 
 def auth(key: str = MASTER) -> dict[str, str]:

@@ -90,7 +90,7 @@ def unblock() -> Response:
 @bp.post("/key/regenerate")
 def regenerate() -> Response:
     body = _body()
-    key_access.check_key(g.principal, body.get("key"), "/key/regenerate")
+    key_access.check_update(g.principal, body, "/key/regenerate")
     return _json(service.regenerate(body, actor(g.principal)))
 
 
@@ -99,7 +99,7 @@ def regenerate_path(key: str) -> Response:
     body = _body() if request.content_length or request.is_json else {}
     if "key" in body:
         raise BadRequest("Give the key in the path or in the body, not both.", param="key")
-    key_access.check_key(g.principal, key, "/key/regenerate")
+    key_access.check_update(g.principal, {**body, "key": key}, "/key/regenerate")
     return _json(service.regenerate({**body, "key": key}, actor(g.principal)))
 
 

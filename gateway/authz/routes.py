@@ -61,7 +61,7 @@ _USER = {
 _TEAM = {
     "/team/new": ORG_MANAGERS,
     "/team/info": EVERY_USER,
-    "/team/update": ORG_MANAGERS,
+    "/team/update": USERS,  # a team's own admin: its name, metadata and member permissions
     "/team/delete": ORG_MANAGERS,
     "/team/list": EVERY_USER,
     "/team/block": ORG_MANAGERS,

@@ -48,18 +48,23 @@ def team_role(principal: Principal, team_id: str) -> str | None:
     )
 
 
+def governs_team(principal: Principal, team_id: str) -> bool:
+    """proxy_admin, or the org_admin of the team's organization: all of the team is theirs."""
+    if principal.role == PROXY_ADMIN:
+        return True
+    orgs = admin_orgs(principal)
+    if not orgs:
+        return False
+    return db.session.scalar(sa.select(Team.organization_id).where(Team.team_id == team_id)) in orgs
+
+
 def manages_team(principal: Principal, team_id: str) -> bool:
-    """proxy_admin; the org_admin of the team's organization; the team's own admin."""
+    """Those who govern the team, and the team's own admin (within the team's bounds)."""
     if principal.role == PROXY_ADMIN:
         return True
     if principal.role == PROXY_ADMIN_VIEWER or principal.role.endswith("_viewer"):
         return False
-    orgs = admin_orgs(principal)
-    if orgs:
-        org = db.session.scalar(sa.select(Team.organization_id).where(Team.team_id == team_id))
-        if org in orgs:
-            return True
-    return team_role(principal, team_id) == "admin"
+    return governs_team(principal, team_id) or team_role(principal, team_id) == "admin"
 
 
 def require_team_manager(principal: Principal, team_id: str) -> None:
@@ -67,17 +72,15 @@ def require_team_manager(principal: Principal, team_id: str) -> None:
         raise denied("team", team_id)
 
 
+def require_team_governor(principal: Principal, team_id: str) -> None:
+    if not governs_team(principal, team_id):
+        raise denied("team", team_id)
+
+
 def require_team_reader(principal: Principal, team_id: str) -> None:
     if reads_all(principal) or manages_team(principal, team_id) or team_role(principal, team_id):
         return
     raise denied("team", team_id)
-
-
-def require_self_or_reader(principal: Principal, user_id: str | None) -> None:
-    """A user's own record, or any for admins and admin viewers."""
-    if reads_all(principal) or (user_id is not None and user_id == principal.user_id):
-        return
-    raise denied("user", user_id)
 
 
 def require_known_user(principal: Principal) -> None:

@@ -90,7 +90,9 @@ def check_key(principal: Principal, key_or_hash: Any, route: str, write: bool = 
         return  # the body's own validation names it
     row = key_row(key_or_hash)
     if row is not None:
-        if row.user_id is not None and row.user_id == principal.user_id:
+        # A team key is the team's (AUTHZ.md): its own user too acts on it only as the team's
+        # member permissions allow; a personal key is its user's.
+        if not row.team_id and row.user_id is not None and row.user_id == principal.user_id:
             return
         if (
             row.team_id
@@ -101,11 +103,12 @@ def check_key(principal: Principal, key_or_hash: Any, route: str, write: bool = 
     raise PermissionDenied("You may not act on this key.", param="key")
 
 
-def check_update(principal: Principal, body: dict[str, Any]) -> None:
-    """An update may not move a key to another user or into a team the caller does not manage."""
+def check_update(principal: Principal, body: dict[str, Any], route: str = "/key/update") -> None:
+    """An update (or a regeneration, which carries the same settings) may not move a key to
+    another user or into a team the caller does not manage, nor give it models its user lacks."""
     if principal.role == PROXY_ADMIN or not isinstance(body, dict):
         return
-    check_key(principal, body.get("key"), "/key/update")
+    check_key(principal, body.get("key"), route)
     user_id = body.get("user_id")
     if "user_id" in body and user_id != principal.user_id:
         team = body.get("team_id") or getattr(key_row(str(body.get("key"))), "team_id", None)

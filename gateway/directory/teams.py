@@ -12,6 +12,7 @@ from .. import audit
 from ..clock import utcnow
 from ..errors import BadRequest, NotFound
 from ..extensions import db
+from ..keys import bounds
 from ..keys.view import key_view
 from ..models import Organization, Team, TeamMembership, User, VerificationToken
 from ..values import PROXY_ADMIN, Principal
@@ -72,10 +73,10 @@ def _check_org(principal: Principal, organization_id: str | None) -> None:
                 "An org admin's team needs the `organization_id` it manages.", param="organization_id"
             )
         return
+    if principal.role != PROXY_ADMIN and organization_id not in access.admin_orgs(principal):
+        raise access.denied("organization", organization_id)  # before the lookup: ids cannot be probed
     if db.session.get(Organization, organization_id) is None:
         raise BadRequest(f"Organization not found: {organization_id!r}.", param="organization_id")
-    if principal.role != PROXY_ADMIN and organization_id not in access.admin_orgs(principal):
-        raise access.denied("organization", organization_id)
 
 
 def _user_for(member: dict[str, Any], actor: str) -> str:
@@ -123,6 +124,7 @@ def new(body: dict[str, Any], principal: Principal, actor: str) -> dict[str, Any
     team_id = values.pop("team_id", None) or str(uuid.uuid4())
     wanted = values.pop("members_with_roles", None) or []
     _check_org(principal, values.get("organization_id"))
+    bounds.check_team(values, None)
     if db.session.get(Team, team_id) is not None:
         raise BadRequest(f"A team with team_id {team_id!r} already exists.", param="team_id")
     now = utcnow()
@@ -164,7 +166,10 @@ def info(team_id: str, principal: Principal) -> dict[str, Any]:
 
 def _change(team_id: str, principal: Principal, actor: str, action: str, values: dict[str, Any]) -> Team:
     access.require_team_manager(principal, team_id)
+    if not access.governs_team(principal, team_id):
+        bounds.check_team_admin_fields(values, team_id)
     row = _row(team_id)
+    bounds.check_team(values, row)
     if "organization_id" in values and values["organization_id"] != row.organization_id:
         _check_org(principal, values["organization_id"])
     before = view(row)
@@ -210,7 +215,7 @@ def delete(body: dict[str, Any], principal: Principal, actor: str) -> dict[str, 
     """Deletes the teams, their memberships and their keys, as LiteLLM's /team/delete does."""
     team_ids = list(dict.fromkeys(fields.validate(body, fields.TeamDeleteRequest)["team_ids"]))
     for team_id in team_ids:
-        access.require_team_manager(principal, team_id)
+        access.require_team_governor(principal, team_id)
     rows = [_row(t) for t in team_ids]
     stale = key_tokens(VerificationToken.team_id.in_(team_ids))
     for row in rows:
@@ -246,6 +251,7 @@ def member_add(body: dict[str, Any], principal: Principal, actor: str) -> dict[s
     values = fields.validate(body, fields.TeamMemberAddRequest)
     access.require_team_manager(principal, values["team_id"])
     team = _row(values["team_id"])
+    bounds.check_member(values, None, team)
     wanted = values["member"] if isinstance(values["member"], list) else [values["member"]]
     added = [_add_member(team, m, values.get("max_budget_in_team"), actor) for m in wanted]
     db.session.flush()
@@ -305,6 +311,7 @@ def member_update(body: dict[str, Any], principal: Principal, actor: str) -> dic
     changes = {k: v for k, v in values.items() if k not in ("team_id", "user_id", "user_email")}
     if changes.get("role") is None:
         changes.pop("role", None)
+    bounds.check_member(changes, m, team)
     apply(m, changes)
     audit.record(actor, "update", "team_member", f"{team.team_id}:{m.user_id}", before, membership_view(m))
     commit(

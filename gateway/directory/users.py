@@ -71,10 +71,10 @@ def new(body: dict[str, Any], principal: Principal, actor: str) -> dict[str, Any
     key_body = {n: values.pop(n) for n in ("key_alias", "duration") if n in values}
     if db.session.get(User, user_id) is not None:
         raise BadRequest(f"A user with user_id {user_id!r} already exists.", param="user_id")
-    for team_id in teams:
+    for team_id in teams:  # refused before looked up: a missing team reads as another's
+        access.require_team_manager(principal, team_id)
         if db.session.get(Team, team_id) is None:
             raise BadRequest(f"Team not found: {team_id!r}.", param="teams")
-        access.require_team_manager(principal, team_id)
     now = utcnow()
     row = User(user_id=user_id, user_role="internal_user", models=[], meta={}, spend=0.0, blocked=False,
                created_at=now, updated_at=now, version=1)  # fmt: skip
@@ -104,7 +104,8 @@ def info(user_id: str | None, principal: Principal) -> dict[str, Any]:
     user_id = user_id or principal.user_id
     if user_id is None:
         raise BadRequest("Give `?user_id=`: this caller is no user.", param="user_id")
-    access.require_self_or_reader(principal, user_id)
+    if user_id != principal.user_id and not access.reads_all(principal):
+        _require_manager(principal, user_id)  # an org admin reads its organizations' users
     row = _row(user_id)
     key_rows = db.session.scalars(
         sa.select(VerificationToken)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from .. import audit
 from ..clock import utcnow
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import Organization, Team, User
-
-ALL = frozenset({"*", "all-proxy-models"})
-LIMITS = ("max_budget", "tpm_limit", "rpm_limit", "max_parallel_requests")
+from . import bounds
 
 
 def check(values: dict[str, Any], actor: str, current: Any = None) -> None:
@@ -32,31 +32,27 @@ def check(values: dict[str, Any], actor: str, current: Any = None) -> None:
         raise BadRequest(f"Team not found: {team_id!r}.", param="team_id")
     if team.blocked:
         raise BadRequest(f"Team {team_id!r} is blocked: it cannot have new or changed keys.", param="team_id")
-    models = values["models"] if "models" in values else list(getattr(current, "models", None) or [])
-    allowed = list(team.models or [])
-    if allowed and ALL.isdisjoint(allowed):
-        outside = [m for m in models if m not in allowed and m != "all-team-models"]
-        if outside:
-            raise BadRequest(
-                f"Key model {outside[0]!r} is not in team {team_id!r}'s models ({', '.join(allowed)}).",
-                param="models",
-            )
-    for name in LIMITS:
-        mine = values[name] if name in values else getattr(current, name, None)
-        theirs = getattr(team, name, None)
-        if mine is not None and theirs is not None and mine > theirs:
-            raise BadRequest(f"Key {name} {mine} is above team {team_id!r}'s {name} {theirs}.", param=name)
+    bounds.check_key(values, current, team)
 
 
 def ensure_user(user_id: str, actor: str) -> User:
     """LiteLLM's /key/generate upserts an unknown user_id as a user (generate_key_helper_fn,
-    "CREATE USER (If necessary)"): kept, with the least role that can own a key."""
+    "CREATE USER (If necessary)"): kept, with the least role that can own a key. Concurrent
+    calls for one new user make one row: the losing insert is rolled back to its savepoint
+    (it waited on the winner's commit) and the winner's row is read."""
     row = db.session.get(User, user_id)
-    if row is None:
-        now = utcnow()
-        row = User(user_id=user_id, user_role="internal_user", models=[], meta={}, spend=0.0, blocked=False,
-                   created_at=now, updated_at=now, version=1)  # fmt: skip
-        db.session.add(row)
-        db.session.flush()
-        audit.record(actor, "create", "user", user_id, after={"user_id": user_id, "user_role": row.user_role})
+    if row is not None:
+        return row
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            row = User(user_id=user_id, user_role="internal_user", models=[], meta={}, spend=0.0,
+                       blocked=False, created_at=now, updated_at=now, version=1)  # fmt: skip
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.get(User, user_id, populate_existing=True)
+        if row is None:  # the winner rolled back after all: nothing to refer to
+            raise BadRequest(f"User {user_id!r} could not be created; try again.", param="user_id") from None
+        return row
+    audit.record(actor, "create", "user", user_id, after={"user_id": user_id, "user_role": row.user_role})
     return row

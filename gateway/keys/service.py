@@ -170,7 +170,9 @@ def regenerate(body: dict[str, Any], actor: str) -> dict[str, Any]:
     values = fields.validate(body, fields.KeyRegenerateRequest)
     key = values.pop("key")
     grace = parse_duration(values.pop("grace_period", None) or "0s", allow_zero=True)
-    plan = prepare_regeneration(key, grace, values.pop("new_key", None), values)
+    new_key_ = values.pop("new_key", None)
+    links.check(values, actor, current=_row(key))  # the settings it carries: as /key/update's
+    plan = prepare_regeneration(key, grace, new_key_, values)
     return apply_regeneration(plan, actor)
 
 

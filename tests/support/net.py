@@ -19,7 +19,7 @@ def closed_port() -> int:
     return free_port()
 
 
-def wait_http(url: str, timeout: float = 20.0, proc=None) -> None:
+def wait_http(url: str, timeout: float = 60.0, proc=None) -> None:  # a loaded machine starts slowly
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:

@@ -50,17 +50,19 @@ def token_end_user(principal: Principal) -> str | None:
 
 
 def with_customer(principal: Principal, cid: str | None) -> Principal:
-    """The principal held to its customer too (blocked, models, limits, budget): a known customer's
-    snapshot from the key cache, an unknown one under `max_end_user_budget` (if set)."""
+    """The principal held to its customer too (blocked, models, limits, budget): the customer's
+    snapshot from the key cache; one without a budget of its own (unknown yet, or created by its
+    first spend) is held to `max_end_user_budget` if set, from its very first request: the
+    budget is admitted in Redis, so concurrent first requests cannot all pass (LiteLLM #40095)."""
     if cid is None:
         return principal
     s = stages()
     scope = s.keycache.customer(cid)  # 503 when it is not cached and the database is down
-    if scope is None:
-        default = s.settings.max_end_user_budget
-        if default is None:
-            return principal
+    default = s.settings.max_end_user_budget
+    if scope is None:  # still named: its spend is recorded (and its row created) at the flush
         scope = Scope(CUSTOMER, cid, limits=Limits(max_budget=default))
+    elif default is not None and scope.limits.max_budget is None:
+        scope = dataclasses.replace(scope, limits=dataclasses.replace(scope.limits, max_budget=default))
     return dataclasses.replace(principal, scopes=(*principal.scopes, scope))
 
 

@@ -203,3 +203,5 @@ class UsageEvent:
     completion_tokens: int
     cost: float
     latency_ms: float
+    organization_id: str | None = None
+    customer_id: str | None = None  # the end user (LiteLLM's `user`), when the request named one

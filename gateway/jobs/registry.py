@@ -50,9 +50,11 @@ def _warm_key_cache() -> str:
 
 
 def _reset_budgets() -> str:
+    from ..directory.budgets import reset_level_budgets
     from ..keys.lifecycle import reset_budgets
 
-    return reset_budgets()
+    keys, levels = reset_budgets(), reset_level_budgets()
+    return f"{keys}; {levels} user/team/member/organization/customer budget(s) reset" if levels else keys
 
 
 def _refresh_jwks() -> str:

@@ -45,6 +45,11 @@ KEYCACHE_EVENTS = Counter(
     "Redis is considered down).",
     ["event"],
 )
+SOFT_BUDGET_CROSSINGS = Counter(
+    "gateway_soft_budget_crossings",
+    "Soft budgets crossed (spend went from below a soft_budget to at or above it), by level: key, team.",
+    ["level"],
+)
 REDIS_ERRORS = Counter(
     "gateway_redis_errors",
     "Failed Redis calls, by component (limits, jwks, usage_queue, job_lock, job_metrics); the key "

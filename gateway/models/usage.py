@@ -21,6 +21,8 @@ class UsageLog(db.Model):
     key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     user_id: Mapped[str | None] = mapped_column(String(255))
     team_id: Mapped[str | None] = mapped_column(String(255))
+    organization_id: Mapped[str | None] = mapped_column(String(255))
+    end_user: Mapped[str | None] = mapped_column(String(255), index=True)  # the customer
     auth_method: Mapped[str] = mapped_column(String(16), nullable=False)
     model: Mapped[str] = mapped_column(String(255), nullable=False)
     deployment: Mapped[str | None] = mapped_column(String(255))

@@ -6,7 +6,7 @@ import orjson
 
 from ..values import UsageEvent
 
-FORMAT = 1
+FORMAT = 2  # 2 added organization_id and customer_id; format 1 events (queued before) still read
 
 
 def encode(e: UsageEvent) -> bytes:
@@ -14,6 +14,7 @@ def encode(e: UsageEvent) -> bytes:
         [
             FORMAT, e.request_id, e.time, e.key_hash, e.user_id, e.team_id, e.auth_method, e.model,
             e.deployment, e.status, e.prompt_tokens, e.completion_tokens, e.cost, e.latency_ms,
+            e.organization_id, e.customer_id,
         ]
     )  # fmt: skip
 
@@ -22,7 +23,7 @@ def decode(data: bytes) -> UsageEvent | None:
     """None for anything that is not an event of this format (skipped, counted by the flush)."""
     try:
         v = orjson.loads(data)
-        if not isinstance(v, list) or len(v) != 14 or v[0] != FORMAT:
+        if not isinstance(v, list) or (v[0], len(v)) not in ((1, 14), (FORMAT, 16)):
             return None
         return UsageEvent(*v[1:])
     except (orjson.JSONDecodeError, TypeError):

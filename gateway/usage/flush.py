@@ -1,5 +1,6 @@
 """flush_usage: queued events → usage_logs in batches, exactly once per request_id, and their
-cost added to the keys' spend (only for rows actually inserted, so a re-run adds nothing)."""
+cost added to the spend of every level of the request: key, user, team, team member,
+organization, customer (only for rows actually inserted, so a re-run adds nothing)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import leases
 from ..extensions import db
-from ..models import UsageLog, VerificationToken
+from ..models import Customer, Organization, Team, TeamMembership, UsageLog, User, VerificationToken
 from ..values import UsageEvent
 from . import event as codec
+from . import soft_budget
 from .sink import QUEUE, UsageSink
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ def _row(e: UsageEvent) -> dict:
         "completion_tokens": e.completion_tokens,
         "cost": e.cost,
         "latency_ms": e.latency_ms,
+        "organization_id": e.organization_id,
+        "end_user": e.customer_id,
     }
 
 
@@ -55,18 +59,32 @@ def store(raw: list[bytes]) -> int:
         insert(table)
         .values([_row(e) for e in events])
         .on_conflict_do_nothing(index_elements=["request_id"])
-        .returning(table.c.key_hash, table.c.cost, table.c.created_at)
-    )
+        .returning(
+            table.c.key_hash, table.c.cost, table.c.created_at, table.c.user_id, table.c.team_id,
+            table.c.organization_id, table.c.end_user,
+        )
+    )  # fmt: skip
     inserted = db.session.execute(stmt).all()
     spend: dict[str, float] = defaultdict(float)
     last: dict[str, datetime] = {}
-    for key_hash, cost, created in inserted:
+    levels: dict[str, dict] = {
+        name: defaultdict(float) for name in ("user", "team", "member", "org", "customer")
+    }
+    for key_hash, cost, created, user_id, team_id, org_id, customer in inserted:
         if key_hash:
             spend[key_hash] += cost
             last[key_hash] = max(last.get(key_hash, created), created)
+        if not cost:
+            continue
+        for level, ident in (("user", user_id), ("team", team_id), ("org", org_id), ("customer", customer)):
+            if ident:
+                levels[level][ident] += cost
+        if team_id and user_id:
+            levels["member"][(team_id, user_id)] += cost
+    _add_level_spend(levels)
     vt = VerificationToken.__table__
     for key_hash, amount in spend.items():
-        db.session.execute(
+        updated = db.session.execute(
             sa.update(vt)
             .where(vt.c.token == key_hash)
             .values(
@@ -76,9 +94,45 @@ def store(raw: list[bytes]) -> int:
                     else_=vt.c.last_used_at,
                 ),
             )
-        )
+            .returning(vt.c.spend, vt.c.soft_budget)
+        ).first()
+        if updated is not None and amount:
+            soft_budget.check("key", key_hash, updated[0], amount, updated[1])
     db.session.commit()
     return len(inserted)
+
+
+def _add_level_spend(levels: dict[str, dict]) -> None:
+    """Each level's share of the batch added to its row; a customer not known yet is created
+    (LiteLLM records end users on their first spend)."""
+    for model, level in ((User, "user"), (Team, "team"), (Organization, "org")):
+        t = model.__table__
+        pk = t.c.user_id if model is User else t.c.team_id if model is Team else t.c.organization_id
+        for ident, amount in levels[level].items():
+            stmt = sa.update(t).where(pk == ident).values(spend=t.c.spend + amount)
+            if model is Team:
+                done = db.session.execute(stmt.returning(t.c.spend, t.c.soft_budget)).first()
+                if done is not None:
+                    soft_budget.check("team", ident, done[0], amount, done[1])
+            else:
+                db.session.execute(stmt)
+    m = TeamMembership.__table__
+    for (team_id, user_id), amount in levels["member"].items():
+        db.session.execute(
+            sa.update(m)
+            .where(m.c.team_id == team_id, m.c.user_id == user_id)
+            .values(spend=m.c.spend + amount)
+        )
+    c = Customer.__table__
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    now = datetime.now(UTC)
+    for ident, amount in levels["customer"].items():
+        stmt = insert(c).values(
+            user_id=ident, spend=amount, blocked=False, models=[], created_at=now, updated_at=now, version=1
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(index_elements=["user_id"], set_={"spend": c.c.spend + amount})
+        )
 
 
 def flush(sink: UsageSink, client: redis.Redis | None, batch_size: int = 1000) -> int:

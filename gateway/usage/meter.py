@@ -83,6 +83,8 @@ class Meter:
             completion_tokens=completion,
             cost=cost,
             latency_ms=(time.perf_counter() - self.started) * 1000.0,
+            organization_id=p.organization_id,
+            customer_id=next((s.id for s in p.scopes if s.level == "customer"), None) if p.scopes else None,
         )
         self.event = event
         self._sink.push(event)

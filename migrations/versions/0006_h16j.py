@@ -1,7 +1,7 @@
 """Key allowed_ips: the networks a key may be used from (issue 16, network).
 
 Revision ID: 0006_h16j
-Revises: 0005_directory
+Revises: 0006_h16 (chained after h16's when its branch was merged in)
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_h16j"
-down_revision = "0005_directory"
+down_revision = "0006_h16"
 branch_labels = None
 depends_on = None
 

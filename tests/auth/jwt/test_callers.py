@@ -6,6 +6,7 @@ the same models, blocks and limits as a key's; warm callers cost no query."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,7 +16,9 @@ from tests.auth.jwt.conftest import CHAT, MODELS, bearer
 from tests.auth.jwt.test_claims import make_team, model_ids, principal_for
 from tests.conftest import MASTER, auth
 from tests.keycache.conftest import Statements
+from tests.support.bus import wait_subscribed
 from tests.support.idp import AUDIENCE
+from tests.support.tcpproxy import TcpProxy
 from tests.usage.conftest import priced_models
 
 
@@ -278,3 +281,34 @@ def test_a_jwt_callers_spend_counts_against_its_teams_budget(jwt_app, idp, redis
     refused = chat(client, token, "mock")
     assert refused.status_code == 429 and refused.json["error"]["type"] == "budget_exceeded"
     assert "team" in refused.json["error"]["message"]
+
+
+@pytest.fixture
+def db_proxy(pg_url):
+    proxy = TcpProxy(urlsplit(pg_url).port or 5432).start()
+    yield proxy
+    proxy.stop()
+
+
+def test_a_database_outage_serves_warm_jwt_callers_and_refuses_cold_ones(
+    jwt_app, idp, pg_url, redis_url, db_proxy
+):
+    proxied = pg_url.replace(":5432/", f":{db_proxy.port}/")
+    app = jwt_app({"team_id_jwt_field": "team_id"}, env={"REDIS_URL": redis_url, "DATABASE_URL": proxied})
+    client = app.test_client()
+    make_team(client, "steady", models=["gpt-4o"])
+    make_team(client, "cold")
+    wait_subscribed(app)
+    warm = idp.token(team_id="steady")
+    assert chat(client, warm).status_code == 200
+    db_proxy.cut()
+    try:
+        for _ in range(5):
+            assert chat(client, warm).status_code == 200
+        assert chat(client, warm, "gpt-4o-mini").status_code == 403  # still its team's models
+        resp = chat(client, idp.token(team_id="cold"))
+        assert resp.status_code == 503, (
+            "an uncached JWT caller must not pass unchecked while the database is down"
+        )
+    finally:
+        db_proxy.restore()

@@ -312,3 +312,15 @@ def test_a_database_outage_serves_warm_jwt_callers_and_refuses_cold_ones(
         )
     finally:
         db_proxy.restore()
+
+
+def test_model_info_lists_what_any_of_the_callers_teams_allows(jwt_app, idp):
+    client = jwt_app(TEAMS).test_client()
+    make_team(client, "eng", models=["gpt-4o-mini"])
+    make_team(client, "ml", models=["gpt-4o-mini"])
+    both = idp.token(groups=["eng", "ml"])
+    for path in ("/model/info", "/v1/models"):
+        resp = client.get(path, headers=bearer(both))
+        assert resp.status_code == 200, resp.json
+        names = [m.get("model_name") or m.get("id") for m in resp.json["data"]]
+        assert names == ["gpt-4o-mini"], path  # neither team has gpt-4o: not listed

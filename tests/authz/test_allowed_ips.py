@@ -3,6 +3,8 @@ address as headers/address.py reads it; refused with 403 in the one envelope."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import MASTER, auth
@@ -155,3 +157,21 @@ def test_master_key_is_held_to_the_global_list(make_app):
         client.get("/key/list", headers=auth(MASTER), environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code
         == 200
     )
+
+
+def test_the_cli_sets_allowed_ips_and_regenerate_keeps_them(make_app):
+    app = make_app(MODELS)
+    client = app.test_client()
+    result = app.test_cli_runner().invoke(
+        args=["keys", "generate", "--allowed-ips", "192.0.2.0/24,2001:db8::1"]
+    )
+    assert result.exit_code == 0, result.output
+    made = json.loads(result.output)
+    assert made["allowed_ips"] == ["192.0.2.0/24", "2001:db8::1/128"]
+    bad = app.test_cli_runner().invoke(args=["keys", "generate", "--allowed-ips", "192.0.2.1/24"])
+    assert bad.exit_code != 0 and "host bits" in bad.output
+    resp = client.post("/key/regenerate", json={"key": made["key"]}, headers=auth())
+    assert resp.status_code == 200, resp.json
+    new = resp.json["key"]
+    refused(chat(client, new, "198.51.100.1"))
+    assert chat(client, new, "192.0.2.9").status_code == 200

@@ -18,6 +18,7 @@ from tests.conftest import MASTER, auth
 from tests.keycache.conftest import Statements
 from tests.support.bus import wait_subscribed
 from tests.support.idp import AUDIENCE
+from tests.support.redis_server import QUIET, RedisServer
 from tests.support.tcpproxy import TcpProxy
 from tests.usage.conftest import priced_models
 
@@ -223,17 +224,27 @@ def test_the_tokens_organization_and_end_user_hold(jwt_app, idp):
     assert resp.status_code == 401 and "cust-9" in resp.json["error"]["message"]
 
 
-def test_a_known_jwt_caller_costs_no_query_warm_and_feels_a_change_at_once(jwt_app, idp, redis_url):
-    app = jwt_app({"team_id_jwt_field": "team_id"}, env={"REDIS_URL": redis_url})
+@pytest.fixture
+def own_redis():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def test_a_known_jwt_caller_costs_no_query_warm_and_feels_a_change_at_once(jwt_app, idp, own_redis):
+    app = jwt_app({"team_id_jwt_field": "team_id"}, env={"REDIS_URL": own_redis.url})
     client = app.test_client()
     make_team(client, "warm", models=["gpt-4o"])
+    wait_subscribed(app)
     token = idp.token(team_id="warm")
     assert chat(client, token).status_code == 200
     sql = Statements(app)
+    redis_before = own_redis.commands(exclude=(*QUIET, "rpush"))  # rpush: the usage sink, off the path
     try:
         for _ in range(20):
             assert chat(client, token).status_code == 200
         assert sql.count == 0
+        assert own_redis.commands(exclude=(*QUIET, "rpush")) == redis_before
     finally:
         sql.close()
     admin_post(client, "/team/update", {"team_id": "warm", "models": ["gpt-4o-mini"]})  # a team without keys

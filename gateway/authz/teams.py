@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..values import CUSTOMER, Principal, TeamChoice
+from . import authorize_scopes
 from .access import ModelAccess
 
 
@@ -22,6 +23,8 @@ def for_team(principal: Principal, choice: TeamChoice) -> Principal:
 
 
 def choose_team(principal: Principal, model: str, access: ModelAccess) -> Principal:
+    """The principal acting for its chosen team; 401 if that team (or its organization) is
+    blocked: the guard saw only the levels common to every choice."""
     if not principal.team_choices:
         return principal
     for choice in principal.team_choices:
@@ -30,7 +33,9 @@ def choose_team(principal: Principal, model: str, access: ModelAccess) -> Princi
             continue
         if access.refusing(candidate, model, access.resolve(candidate, model), None) is None:
             return candidate
-    return for_team(principal, principal.team_choices[0])
+    chosen = for_team(principal, principal.team_choices[0])
+    authorize_scopes(chosen)
+    return chosen
 
 
 def visible_to_any_team(principal: Principal, names: list[str], access: ModelAccess) -> list[str]:

@@ -12,6 +12,7 @@ import dataclasses
 import orjson
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
 
+from .authz.teams import choose_team, visible_to_any_team
 from .errors import AuthError, BadRequest, GatewayError
 from .guard import guard
 from .proxy import OPS, read_intent
@@ -50,6 +51,12 @@ def _unstorable(value: str) -> bool:
     return "\x00" in value
 
 
+def token_end_user(principal: Principal) -> str | None:
+    """The end user a JWT names (end_user_id_jwt_field): the IdP's word wins over the body's."""
+    value = principal.metadata.get("end_user_id")
+    return value if isinstance(value, str) and value else None
+
+
 def with_customer(principal: Principal, cid: str | None) -> Principal:
     """The principal held to its customer too (blocked, models, limits, budget): the customer's
     snapshot from the key cache; one without a budget of its own (unknown yet, or created by its
@@ -79,7 +86,9 @@ def with_model(intent: RequestIntent, model: str) -> RequestIntent:
 def call() -> Response:
     s = stages()
     intent = read_intent(request)  # 400: the body
-    principal = with_customer(g.principal, customer_id(request, intent))  # 401: a blocked customer
+    principal = choose_team(g.principal, intent.model, s.access)  # a JWT caller with several teams
+    # 401: a blocked customer
+    principal = with_customer(principal, token_end_user(principal) or customer_id(request, intent))
     requested = intent.model
     resolved = s.access.resolve(principal, requested)
     if resolved != requested:
@@ -101,8 +110,8 @@ def call() -> Response:
 def models() -> Response:
     """Exactly the models the caller could call (every level's models, aliases included)."""
     s = stages()
-    principal = with_customer(g.principal, customer_id(request, None))
-    names = s.access.visible(principal, s.proxy.model_names())
+    principal = with_customer(g.principal, token_end_user(g.principal) or customer_id(request, None))
+    names = visible_to_any_team(principal, s.proxy.model_names(), s.access)
     data = [{"id": n, "object": "model", "created": 1677610602, "owned_by": "openai"} for n in names]
     return current_app.json.response({"object": "list", "data": data})
 

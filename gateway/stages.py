@@ -21,6 +21,7 @@ from .authz import ModelAccess
 from .authz.limits import Admitter
 from .extensions import get_redis
 from .headers import CredentialReader
+from .headers.address import AddressReader
 from .keycache import KeyCache
 from .proxy import Proxy
 from .settings import Settings
@@ -32,6 +33,7 @@ class Stages:
     settings: Settings
     redis: redis.Redis | None
     credentials: CredentialReader  # 1. which header holds the key
+    addresses: AddressReader  # 1. the client's address (forwarding headers of trusted proxies)
     keycache: KeyCache  # 3. L1 → L2 → database (used by auth's virtual-key link)
     auth: AuthChain  # 2. the chain → Principal
     jwks: JwksStore | None  # the JWT link's key sets (refreshed by a job)
@@ -52,6 +54,7 @@ def build(app: Flask, settings: Settings, custom_auth: Callable[..., Any] | None
         settings=settings,
         redis=client,
         credentials=credentials,
+        addresses=AddressReader(settings.trusted_proxies),
         keycache=keycache,
         auth=AuthChain(links),
         jwks=jwks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
@@ -81,3 +82,19 @@ def parse(model: type[M], body: Mapping[str, Any], elsewhere: Collection[str] = 
         return model.model_validate(body)
     except ValidationError as exc:
         raise bad_request(model, exc.errors(include_url=False)[0], elsewhere) from None
+
+
+def normalize_cidr(entry: str) -> str:
+    """An address or a CIDR (IPv4 or IPv6) as one canonical network string: `10.0.0.1` is
+    `10.0.0.1/32`. ValueError, worded for the client, for anything else; host bits set
+    (`10.0.0.1/8`) are refused rather than silently widened to the network."""
+    if entry != entry.strip() or not entry:
+        raise ValueError(f"{entry!r} is not an IP address or CIDR")
+    try:
+        return str(ipaddress.ip_network(entry, strict=True))
+    except ValueError:
+        try:
+            wide = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        raise ValueError(f"{entry!r} has host bits set; did you mean {wide}?") from None

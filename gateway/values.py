@@ -96,6 +96,17 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamChoice:
+    """One of a JWT caller's teams, as the request would be held to it (the first that allows the
+    requested model is taken, when the caller did not pick one with `x-litellm-team-id`)."""
+
+    team_id: str
+    organization_id: str | None
+    scopes: tuple[Scope, ...]  # every level the request then belongs to (user, team, member, org)
+    aliases: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling and what they may do, whatever way they authenticated."""
 
@@ -119,6 +130,8 @@ class Principal:
     scopes: tuple[Scope, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
     model_limits: tuple[tuple[str, Limits], ...] = ()
+    allowed_ips: tuple[str, ...] = ()  # CIDRs the caller must come from; empty: anywhere
+    team_choices: tuple[TeamChoice, ...] = ()  # a JWT caller's teams, chosen by the model
 
     @property
     def is_admin(self) -> bool:
@@ -153,6 +166,7 @@ class KeyRecord:
     scopes: tuple[Scope, ...] = ()  # user, team, member, organization snapshots (same version)
     aliases: tuple[tuple[str, str], ...] = ()  # key `aliases`, then team `model_aliases`
     model_limits: tuple[tuple[str, Limits], ...] = ()  # the key's model_rpm/tpm_limit, model_max_budget
+    allowed_ips: tuple[str, ...] = ()  # canonical CIDRs; empty: from anywhere
 
 
 # --- what the client asked for (proxy/) ------------------------------------------------------

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, current_app, g, request
 
+from ..authz.teams import visible_to_any_team
 from ..settings import Deployment
 from ..stages import stages
 from . import bp
@@ -46,7 +47,7 @@ def visible_deployments(model: str | None = None) -> list[Deployment]:
     s = stages()
     if model is not None:
         s.proxy.deployments_of(model)  # 400 naming an unknown model
-    allowed = set(s.access.visible(g.principal, s.proxy.model_names()))
+    allowed = set(visible_to_any_team(g.principal, s.proxy.model_names(), s.access))  # a JWT's teams too
     return [d for d in s.settings.deployments if d.model_name in allowed and model in (None, d.model_name)]
 
 

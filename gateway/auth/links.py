@@ -34,7 +34,7 @@ def build_links(
     if settings.custom_auth and settings.custom_auth_mode != "off":
         function = custom_auth or load_custom_auth(settings)
         links.append(CustomAuthenticator(function, settings.custom_auth_mode))
-    jwt_link = build_jwt_link(settings, client) if settings.enable_jwt_auth else None
+    jwt_link = build_jwt_link(settings, client, keycache) if settings.enable_jwt_auth else None
     if settings.master_key or schema == "ok":
         with app.app_context():
             master_hash = bootstrap_hash(settings)

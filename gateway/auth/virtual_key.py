@@ -31,6 +31,7 @@ def principal_of(record: KeyRecord, credential: Credential) -> Principal:
         scopes=record.scopes,
         aliases=record.aliases,
         model_limits=record.model_limits,
+        allowed_ips=record.allowed_ips,
     )
 
 

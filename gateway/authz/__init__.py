@@ -9,13 +9,16 @@ from ..errors import AuthError, ExpiredKey, PermissionDenied
 from ..values import Principal
 from .access import LEVEL_NAMES, ModelAccess
 from .limits import Admission, Admitter
+from .network import address_allowed, authorize_address
 from .routes import default_routes, roles_for, route_allowed
 
 __all__ = [
     "Admission",
     "Admitter",
     "ModelAccess",
+    "address_allowed",
     "authorize",
+    "authorize_address",
     "authorize_model",
     "authorize_route",
     "authorize_scopes",

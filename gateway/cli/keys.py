@@ -33,7 +33,7 @@ def _settings(**options: Any) -> dict[str, Any]:
     for name, value in options.items():
         if value is None:
             continue
-        if name in ("models", "allowed_routes"):
+        if name in ("models", "allowed_routes", "allowed_ips"):
             value = _csv(value)
         elif name == "metadata":
             try:
@@ -58,6 +58,7 @@ def _setting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--tpm-limit", type=int),
             click.option("--max-parallel-requests", type=int),
             click.option("--allowed-routes", help="comma-separated routes or groups"),
+            click.option("--allowed-ips", help="comma-separated addresses or CIDRs the key may be used from"),
             click.option("--metadata", help="a JSON object"),
         ]
     ):

@@ -68,9 +68,10 @@ def commit(
     except IntegrityError:
         db.session.rollback()
         raise BadRequest(conflict, param=param) from None
-    stale = list(stale)
-    if stale:
-        stages().keycache.invalidate(stale)
+    # Even with no key record to drop: the message bumps every process's key-cache epoch, which
+    # the JWT callers' directory cache follows (auth/jwt/directory.py), so a team with no keys
+    # is felt at once too.
+    stages().keycache.invalidate(list(stale))
 
 
 def page_of(query: sa.Select, order: tuple[Any, ...], page: int, size: int) -> tuple[list[Any], int]:

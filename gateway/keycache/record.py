@@ -11,7 +11,7 @@ import orjson
 from ..clock import epoch
 from ..values import CUSTOMER, MEMBER, ORGANIZATION, TEAM_LEVEL, USER, KeyRecord, Limits, Scope
 
-L2_FORMAT = 3  # bump when the encoding changes: old entries then read as misses
+L2_FORMAT = 4  # bump when the encoding changes: old entries then read as misses
 CUSTOMER_FORMAT = 1
 
 
@@ -148,6 +148,7 @@ def from_row(row: Mapping[str, Any]) -> KeyRecord:
         model_limits=model_limits(
             row.get("model_rpm_limit"), row.get("model_tpm_limit"), row.get("model_max_budget")
         ),
+        allowed_ips=tuple(row.get("allowed_ips") or ()),
     )
 
 
@@ -205,6 +206,7 @@ def encode(record: KeyRecord) -> bytes:
             lim.rpm_limit, lim.tpm_limit, lim.max_parallel_requests, r.user_role, r.team_blocked,
             r.organization_id, [_enc_scope(s) for s in r.scopes], r.aliases,
             _enc_model_limits(r.model_limits),
+            r.allowed_ips,
         ]
     )  # fmt: skip
 
@@ -213,7 +215,7 @@ def decode(data: bytes) -> KeyRecord | None:
     """None when the bytes are not a record of this format (treated as a miss)."""
     try:
         v = orjson.loads(data)
-        if not isinstance(v, list) or len(v) != 23 or v[0] != L2_FORMAT:
+        if not isinstance(v, list) or len(v) != 24 or v[0] != L2_FORMAT:
             return None
         return KeyRecord(
             token=v[2], key_name=v[3], key_alias=v[4], user_id=v[5], team_id=v[6],
@@ -223,7 +225,7 @@ def decode(data: bytes) -> KeyRecord | None:
                           max_parallel_requests=v[16]),
             version=v[1], user_role=v[17], team_blocked=bool(v[18]), organization_id=v[19],
             scopes=tuple(_dec_scope(s) for s in v[20]), aliases=tuple((a, m) for a, m in v[21]),
-            model_limits=_dec_model_limits(v[22]),
+            model_limits=_dec_model_limits(v[22]), allowed_ips=tuple(v[23]),
         )  # fmt: skip
     except (orjson.JSONDecodeError, TypeError, ValueError, IndexError):
         return None

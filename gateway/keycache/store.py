@@ -30,6 +30,7 @@ COLUMNS = [
         "token", "key_name", "key_alias", "user_id", "team_id", "models", "allowed_routes", "expires",
         "blocked", "max_budget", "spend", "rpm_limit", "tpm_limit", "max_parallel_requests", "version",
         "aliases", "model_max_budget", "model_rpm_limit", "model_tpm_limit",
+        "allowed_ips",
     )
 ]  # fmt: skip
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints
 
 from ..durations import PATTERN, DurationError, parse_duration
-from ..validation import reason
+from ..validation import normalize_cidr, reason
 
 MAX_TEXT = 255
 MAX_INT = 2**31 - 1  # PostgreSQL's INTEGER
@@ -42,6 +42,19 @@ def _unique(v: list[str] | None) -> list[str]:
 
 def _or_empty(v: dict[str, Any] | None) -> dict[str, Any]:
     return {} if v is None else v
+
+
+def _cidrs(v: list[str] | None) -> list[str] | None:
+    """Canonical networks, repeats dropped; null stays null (from anywhere)."""
+    if v is None:
+        return None
+    out = []
+    for entry in v:
+        try:
+            out.append(normalize_cidr(entry))
+        except ValueError as exc:
+            raise reason(str(exc)) from None
+    return list(dict.fromkeys(out))
 
 
 def _duration(allow_zero: bool) -> AfterValidator:
@@ -108,4 +121,9 @@ KeyId = Annotated[
     str,
     StringConstraints(min_length=1),
     Field(description="must be a key (sk-...) or its SHA-256 hash (64 hex digits)"),
+]
+Cidrs = Annotated[
+    list[str] | None,
+    AfterValidator(_cidrs),
+    Field(description="must be a list of IPv4/IPv6 addresses or CIDRs (e.g. 10.0.0.0/8), or null"),
 ]

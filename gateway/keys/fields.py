@@ -11,6 +11,7 @@ from ..errors import BadRequest
 from ..validation import STRICT, given, parse
 from .checks import (
     Amount,
+    Cidrs,
     Count,
     CustomKey,
     Duration,
@@ -65,6 +66,7 @@ class KeySettings(BaseModel):
     tpm_limit: Count = None
     max_parallel_requests: Count = None
     allowed_routes: Names = None
+    allowed_ips: Cidrs = None  # enforced (authz/network.py); null or []: from anywhere
     blocked: Flag = False
     auto_rotate: Flag = False
     rotation_interval: Duration = None

@@ -51,6 +51,7 @@ def key_view(row: VerificationToken) -> dict[str, Any]:
         "models": list(row.models or []),
         "metadata": dict(row.meta or {}),
         "allowed_routes": list(row.allowed_routes or []),
+        "allowed_ips": list(row.allowed_ips or []),
         "user_id": row.user_id,
         "team_id": row.team_id,
         "expires": iso(row.expires),

@@ -20,6 +20,7 @@ class VerificationToken(db.Model):
     models: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, nullable=False, default=dict)
     allowed_routes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    allowed_ips: Mapped[list[str] | None] = mapped_column(JSON)  # canonical CIDRs; null/[]: anywhere
     # Deleting a user, team or organization deletes its keys, as LiteLLM's delete endpoints do.
     user_id: Mapped[str | None] = mapped_column(
         String(255), ForeignKey("users.user_id", ondelete="CASCADE"), index=True

@@ -83,6 +83,7 @@ KEY_VIEW = {
         "models": {"type": "array", "items": {"type": "string"}},
         "metadata": {"type": "object"},
         "allowed_routes": {"type": "array", "items": {"type": "string"}},
+        "allowed_ips": {"type": "array", "items": {"type": "string"}},
         "user_id": {"type": ["string", "null"]},
         "team_id": {"type": ["string", "null"]},
         "expires": {"type": ["string", "null"], "format": "date-time"},

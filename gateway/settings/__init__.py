@@ -17,8 +17,8 @@ from ..durations import DurationError, parse_duration
 from . import schema
 from .deployments import ClientsideAuth, Deployment, Transport, parse_deployment, parse_transport
 from .errors import ConfigError
-from .general import GeneralSettings, JwtAuth, parse_general
-from .litellm import LiteLLMSettings, parse_litellm
+from .general import GeneralSettings, JwtAuth, RolePermission, parse_general
+from .litellm import LiteLLMSettings, RowTemplate, UserTemplate, parse_litellm
 from .master_key import read_master_key
 from .ui import UiSettings, parse_ui
 
@@ -65,6 +65,11 @@ class Settings:
     max_end_user_budget: float | None = None  # litellm_settings: an unknown customer's budget
     apply_user_budget_to_team_keys: bool = False  # general_settings: a user's budget holds its team keys
     clientside_api_base_allowed_hosts: tuple[str, ...] = ()  # beyond public addresses
+    allowed_ips: tuple[str, ...] = ()  # CIDRs every caller must come from; empty: anywhere
+    trusted_proxies: tuple[str, ...] = ()  # peers whose forwarding headers name the client
+    role_permissions: tuple[RolePermission, ...] = ()  # JWT roles' models and routes (enforce_rbac)
+    default_team_params: RowTemplate | None = None  # JWT team_id_upsert's template
+    default_internal_user_params: UserTemplate | None = None  # JWT user_id_upsert's template
     ignored: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # logged at start and listed by /health/readiness
     migrate_on_start: bool = True
@@ -253,6 +258,11 @@ def load_settings(
         max_end_user_budget=litellm.max_end_user_budget,
         apply_user_budget_to_team_keys=checked.apply_user_budget_to_team_keys,
         clientside_api_base_allowed_hosts=_allowed_hosts(general, source),
+        allowed_ips=tuple(dict.fromkeys(checked.allowed_ips or ())),
+        trusted_proxies=tuple(dict.fromkeys(checked.trusted_proxies or ())),
+        role_permissions=tuple(checked.role_permissions or ()),
+        default_team_params=litellm.default_team_params,
+        default_internal_user_params=litellm.default_internal_user_params,
         ignored=tuple(ignored),
         warnings=warnings,
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
+from ..validation import normalize_cidr
 from .section import STRICT, parse_section, reason
 
 Positive = Annotated[float, Field(gt=0, description="must be a positive number")]
@@ -27,6 +28,20 @@ Names = Annotated[
     Field(description="must be a list of strings"),
 ]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, description="must be a number of seconds >= 0")]
+
+
+def _cidr(v: str) -> str:
+    try:
+        return normalize_cidr(v)
+    except ValueError as exc:
+        raise reason(str(exc)) from None
+
+
+# Addresses or CIDRs, IPv4 or IPv6 (`allowed_ips`, `trusted_proxies`), kept in canonical form.
+Cidrs = Annotated[
+    list[Annotated[str, AfterValidator(_cidr)]],
+    Field(description="must be a list of IP addresses or CIDRs"),
+]
 
 
 def _yaml_on(v: Any) -> Any:
@@ -50,6 +65,31 @@ class CustomAuthSettings(BaseModel):
     ] = "on"
 
 
+JwtRole = Annotated[
+    Literal["proxy_admin", "team", "internal_user"],
+    Field(description="must be one of proxy_admin, team, internal_user"),
+]
+
+
+class RoleMapping(BaseModel):
+    """`litellm_jwtauth.role_mappings[]`: an IdP group (in `roles_jwt_field`) → the gateway role."""
+
+    model_config = STRICT
+
+    role: Claim
+    internal_role: JwtRole
+
+
+class RolePermission(BaseModel):
+    """`general_settings.role_permissions[]` (with `enforce_rbac`): what a JWT role may use."""
+
+    model_config = STRICT
+
+    role: JwtRole
+    models: Names | None = None
+    routes: Names | None = None
+
+
 class JwtAuth(BaseModel):
     """`litellm_jwtauth`: checked here; auth/jwt/settings.py builds the JWT link's settings from it
     (its defaults, the route aliases, the key URLs from the environment)."""
@@ -65,6 +105,31 @@ class JwtAuth(BaseModel):
     leeway: Seconds | None = None
     public_key_ttl: Seconds | None = None
     allowed_models: Names | None = None
+    # Callers mapped into the directory (AUTHZ.md "JWT callers", docs/jwt.md).
+    team_ids_jwt_field: Claim | None = None
+    team_alias_jwt_field: Claim | None = None
+    team_id_default: Claim | None = None
+    team_id_upsert: Flag = False
+    user_id_upsert: Flag = False
+    user_allowed_email_domain: Claim | None = None
+    org_id_jwt_field: Claim | None = None
+    end_user_id_jwt_field: Claim | None = None
+    user_roles_jwt_field: Claim | None = None
+    user_allowed_roles: Names | None = None
+    roles_jwt_field: Claim | None = None
+    role_mappings: list[RoleMapping] | None = None
+    enforce_rbac: Flag = False
+
+    @model_validator(mode="after")
+    def _pairs(self) -> JwtAuth:
+        # LiteLLM's own rule (LiteLLM_JWTAuth.__init__): the two settings come together.
+        if (self.user_roles_jwt_field is None) != (self.user_allowed_roles is None):
+            raise reason(
+                "user_roles_jwt_field and user_allowed_roles must be set together", at="user_allowed_roles"
+            )
+        if (self.roles_jwt_field is None) != (self.role_mappings is None):
+            raise reason("roles_jwt_field and role_mappings must be set together", at="role_mappings")
+        return self
 
 
 class GeneralSettings(BaseModel):
@@ -100,6 +165,14 @@ class GeneralSettings(BaseModel):
     clientside_api_base_allowed_hosts: Any = None  # _allowed_hosts: normalised there
     ui_access_mode: Any = None  # settings/ui.py: a word or LiteLLM's restricted-group mapping
     apply_user_budget_to_team_keys: Flag = False  # a user's budget and limits hold its team keys too
+    # Network (docs/network.md): callers allowed from these networks only (every auth method);
+    # forwarding headers read only from a peer in `trusted_proxies` (LiteLLM: `use_x_forwarded_for`,
+    # which trusts anyone, so it stays ignored).
+    allowed_ips: Cidrs | None = None
+    trusted_proxies: Cidrs | None = None
+    role_permissions: Annotated[
+        list[RolePermission] | None, Field(description="must be a list of {role, models, routes}")
+    ] = None  # read by JWT callers with litellm_jwtauth.enforce_rbac
 
 
 NO_ECHO = frozenset({"database_url"})  # may carry a password

@@ -42,7 +42,6 @@ GENERAL_IGNORED = frozenset(
         "alerting_args",
         "alerting_threshold",
         "allow_requests_on_db_unavailable",
-        "allowed_ips",
         "allowed_routes",
         "background_health_checks",
         "completion_model",

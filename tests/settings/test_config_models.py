@@ -108,7 +108,13 @@ def test_the_models_fields_are_the_lists_of_implemented_keys():
     assert set(LiteLLMParams.model_fields) == schema.LITELLM_PARAMS
     assert {"model", "api_base", "timeout", "configurable_clientside_auth_params"} <= schema.LITELLM_PARAMS
     assert not schema.LITELLM_PARAMS & schema.LITELLM_PARAMS_IGNORED
-    assert {"require_auth_for_metrics_endpoint", "ssl_verify"} == schema.LITELLM_SETTINGS
+    assert {
+        "require_auth_for_metrics_endpoint",
+        "ssl_verify",
+        "max_end_user_budget",
+        "default_team_params",
+        "default_internal_user_params",
+    } == schema.LITELLM_SETTINGS
 
 
 STAGES = {"auth", "keycache", "authz", "proxy", "usage", "keys", "admin", "jobs"}

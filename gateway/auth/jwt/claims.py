@@ -1,11 +1,13 @@
-"""Claims → Principal (API.md §6): user, team and email by the `litellm_jwtauth` fields, role by scope."""
+"""Claims → what the token says (API.md §6): user, teams, email, org, end user by the
+`litellm_jwtauth` fields; role by the admin scope or role_mappings; the allowed email domain and roles."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ...errors import AuthError
-from ...values import INTERNAL_USER, PROXY_ADMIN, TEAM, Principal
+from ...errors import AuthError, PermissionDenied
+from ...values import PROXY_ADMIN
 from .settings import SCOPE_CLAIM, JwtSettings
 
 
@@ -53,23 +55,71 @@ def scopes(claims: dict[str, Any], field: str = SCOPE_CLAIM) -> set[str]:
     return set()
 
 
-def principal_from_claims(claims: dict[str, Any], settings: JwtSettings) -> Principal:
-    """The admin scope wins; then a team claim makes a team principal; else an internal user."""
-    user_id = _identifier(claims, settings.user_id_field)
-    team_id = _identifier(claims, settings.team_id_field)
-    email = _identifier(claims, settings.email_field)
-    subject = user_id or _identifier(claims, "sub") or "jwt"
-    common: dict[str, Any] = {
-        "method": "jwt",
-        "subject": subject,
-        "user_id": user_id,
-        "team_id": team_id,
-        "metadata": {"email": email} if email else {},
-    }
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a verified token says about its caller, read by the `litellm_jwtauth` fields; the
+    directory (identity.py) turns it into a Principal."""
+
+    subject: str
+    user_id: str | None
+    email: str | None
+    role: str | None  # from the admin scope or role_mappings; None: by team (team or internal_user)
+    team_id: str | None  # team_id_jwt_field: the one team `team_id_upsert` may create
+    team_ids: tuple[str, ...]  # team_id_jwt_field, then team_ids_jwt_field, in order, unique
+    team_aliases: tuple[str, ...]  # team_alias_jwt_field (resolved to ids in the directory)
+    org_id: str | None
+    end_user_id: str | None
+
+
+def _strings(claims: dict[str, Any], name: str | None) -> tuple[str, ...]:
+    """A claim holding one name or a list of names (IdP groups); anything else is refused."""
+    if name is None:
+        return ()
+    value = claim(claims, name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(dict.fromkeys(v for v in value if v))
+    raise AuthError(f"JWT claim {name} is not a string or a list of strings")
+
+
+def _role(claims: dict[str, Any], settings: JwtSettings) -> str | None:
     if settings.admin_scope in scopes(claims, settings.scope_field):
-        return Principal(role=PROXY_ADMIN, **common)
-    if team_id is not None:
-        return Principal(
-            role=TEAM, models=settings.allowed_models, allowed_routes=settings.team_allowed_routes, **common
-        )
-    return Principal(role=INTERNAL_USER, models=settings.allowed_models, **common)
+        return PROXY_ADMIN
+    if settings.roles_field is not None:
+        groups = set(_strings(claims, settings.roles_field))
+        for group, role in settings.role_mappings:  # the first mapping the token matches
+            if group in groups:
+                return role
+    return None
+
+
+def read_token(claims: dict[str, Any], settings: JwtSettings) -> TokenClaims:
+    """The caller by the configured fields; 403 when the email domain or the IdP roles are not
+    the allowed ones (LiteLLM's user_allowed_email_domain, user_roles_jwt_field + user_allowed_roles)."""
+    user_id = _identifier(claims, settings.user_id_field)
+    email = _identifier(claims, settings.email_field)
+    if settings.email_domain is not None:
+        domain = (email or "").rpartition("@")[2].lower()
+        if not email or "@" not in email or domain != settings.email_domain:
+            raise PermissionDenied("JWT email is not in the allowed domain.", reason="jwt_email_domain")
+    roles = settings.user_roles_field
+    if roles is not None and set(_strings(claims, roles)).isdisjoint(settings.user_allowed_roles):
+        raise PermissionDenied("JWT roles are not among the allowed roles.", reason="jwt_role_not_allowed")
+    team_id = _identifier(claims, settings.team_id_field)
+    team_ids = tuple(
+        dict.fromkeys([*([team_id] if team_id else []), *_strings(claims, settings.team_ids_field)])
+    )
+    return TokenClaims(
+        subject=user_id or _identifier(claims, "sub") or "jwt",
+        user_id=user_id,
+        email=email,
+        role=_role(claims, settings),
+        team_id=team_id,
+        team_ids=team_ids,
+        team_aliases=_strings(claims, settings.team_alias_field),
+        org_id=_identifier(claims, settings.org_id_field),
+        end_user_id=_identifier(claims, settings.end_user_id_field),
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from ...settings import ConfigError, Settings
@@ -31,6 +32,25 @@ class JwtSettings:
     allowed_models: tuple[str, ...] = ()  # empty: every model
     leeway: float = 30.0
     public_key_ttl: float = 600.0
+    # The directory mapping (docs/jwt.md "Teams, users and roles").
+    team_ids_field: str | None = None
+    team_alias_field: str | None = None
+    team_id_default: str | None = None
+    team_id_upsert: bool = False
+    user_id_upsert: bool = False
+    email_domain: str | None = None
+    org_id_field: str | None = None
+    end_user_id_field: str | None = None
+    user_roles_field: str | None = None
+    user_allowed_roles: tuple[str, ...] = ()
+    roles_field: str | None = None
+    role_mappings: tuple[tuple[str, str], ...] = ()  # (IdP group, gateway role), first match wins
+    enforce_rbac: bool = False
+    # role → (models, routes), from general_settings.role_permissions
+    role_permissions: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    team_template: Any = None  # settings.litellm.RowTemplate | None
+    user_template: Any = None  # settings.litellm.UserTemplate | None
+    cache_ttl: float = 60.0  # resolved identities, like keys (user_api_key_cache_ttl)
 
 
 def _urls(settings: Settings) -> tuple[str, ...]:
@@ -63,6 +83,26 @@ def jwt_settings(settings: Settings) -> JwtSettings:
         allowed_models=tuple(jwt.allowed_models or ()),
         leeway=30.0 if jwt.leeway is None else jwt.leeway,
         public_key_ttl=600.0 if jwt.public_key_ttl is None else jwt.public_key_ttl,
+        team_ids_field=jwt.team_ids_jwt_field,
+        team_alias_field=jwt.team_alias_jwt_field,
+        team_id_default=jwt.team_id_default,
+        team_id_upsert=jwt.team_id_upsert,
+        user_id_upsert=jwt.user_id_upsert,
+        email_domain=(jwt.user_allowed_email_domain or "").lower().lstrip("@") or None,
+        org_id_field=jwt.org_id_jwt_field,
+        end_user_id_field=jwt.end_user_id_jwt_field,
+        user_roles_field=jwt.user_roles_jwt_field,
+        user_allowed_roles=tuple(jwt.user_allowed_roles or ()),
+        roles_field=jwt.roles_jwt_field,
+        role_mappings=tuple((m.role, m.internal_role) for m in jwt.role_mappings or ()),
+        enforce_rbac=jwt.enforce_rbac,
+        role_permissions={
+            p.role: (tuple(p.models or ()), tuple(ROUTE_ALIASES.get(r, r) for r in p.routes or ()))
+            for p in settings.role_permissions
+        },
+        team_template=settings.default_team_params,
+        user_template=settings.default_internal_user_params,
+        cache_ttl=settings.key_cache_ttl,
     )
 
 

@@ -17,6 +17,13 @@ def principal_for(app: Flask, token: str) -> Principal:
         return s.auth.authenticate(s.credentials.read(request.environ), request)
 
 
+def make_team(app_or_client, team_id: str, **fields) -> None:
+    """A team in the directory: a JWT's team must be one (or be upserted, tests/auth/test_jwt_callers.py)."""
+    client = app_or_client.test_client() if isinstance(app_or_client, Flask) else app_or_client
+    resp = client.post("/team/new", json={"team_id": team_id, **fields}, headers=auth(MASTER))
+    assert resp.status_code == 200, resp.json
+
+
 def model_ids(client, token: str) -> list[str]:
     resp = client.get("/v1/models", headers=bearer(token))
     assert resp.status_code == 200, resp.json
@@ -91,6 +98,7 @@ def test_scope_that_only_contains_the_admin_scope_name_is_not_admin(gateway, idp
 @pytest.mark.parametrize("scope", [None, "openid profile"])
 def test_non_admin_jwt_is_refused_management_routes(gateway, idp, scope):
     client = gateway({"team_id_jwt_field": "team_id"}).test_client()
+    make_team(client, "t1")
     for token in (idp.token(scope=scope), idp.token(scope=scope, team_id="t1")):
         headers = bearer(token)
         for path in ("/key/generate", "/key/delete", "/key/block", "/key/sk-abcdefghijklmnop/regenerate"):
@@ -107,6 +115,7 @@ def test_user_team_and_email_come_from_the_configured_fields(gateway, idp):
             "user_email_jwt_field": "email",
         }
     )
+    make_team(app, "research")
     token = idp.token(preferred_username="ada", org={"team": "research"}, email="ada@example.com")
     principal = principal_for(app, token)
     assert (principal.user_id, principal.team_id, principal.subject) == ("ada", "research", "ada")
@@ -121,6 +130,7 @@ def test_user_id_defaults_to_sub(gateway, idp):
 
 def test_team_claim_limits_routes_to_team_allowed_routes(gateway, idp):
     client = gateway({"team_id_jwt_field": "team_id", "team_allowed_routes": ["/v1/models"]}).test_client()
+    make_team(client, "t1")
     token = idp.token(team_id="t1")
     assert client.get("/v1/models", headers=bearer(token)).status_code == 200
     resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(token))
@@ -132,6 +142,7 @@ def test_team_claim_limits_routes_to_team_allowed_routes(gateway, idp):
 
 def test_litellm_openai_routes_name_allows_the_llm_routes(gateway, idp):
     client = gateway({"team_id_jwt_field": "team_id", "team_allowed_routes": ["openai_routes"]}).test_client()
+    make_team(client, "t1")
     token = idp.token(team_id="t1")
     resp = client.post("/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=bearer(token))
     assert resp.status_code == 200
@@ -145,6 +156,7 @@ def test_team_claim_that_is_not_a_string_is_refused(gateway, idp):
 
 def test_allowed_models_limit_non_admin_jwt_principals(gateway, idp):
     client = gateway({"allowed_models": ["gpt-4o"]}).test_client()
+    make_team(client, "t1")
     user = idp.token()
     resp = client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", **CHAT}, headers=bearer(user))
     assert resp.status_code == 403 and "'gpt-4o-mini'" in resp.json["error"]["message"]

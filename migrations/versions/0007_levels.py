@@ -1,16 +1,16 @@
 """usage_logs gains organization_id and end_user (the customer): spend is added to every level
 of a request at the flush, and /spend/logs filters by them.
 
-Revision ID: 0006_h16
-Revises: 0005_directory
+Revision ID: 0007_levels
+Revises: 0006_litellm_import
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_h16"
-down_revision = "0005_directory"
+revision = "0007_levels"
+down_revision = "0006_litellm_import"
 branch_labels = None
 depends_on = None
 

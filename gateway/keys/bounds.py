@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import BadRequest, PermissionDenied
 from ..models import Team
+from ..stages import stages
 
 ALL = frozenset({"*", "all-proxy-models"})
 # own field → the team field it may not exceed
@@ -52,7 +53,14 @@ def models_within(what: str, models: list[str], team: Team, param: str) -> None:
     allowed = list(team.models or [])
     if not allowed or not ALL.isdisjoint(allowed):
         return
-    outside = [m for m in models or [] if m not in allowed and m != "all-team-models"]
+    access = stages().access  # access groups: a team's group grants the models that carry it
+    granted = access.expand(tuple(allowed)) or frozenset()
+
+    def within(m: str) -> bool:
+        group = access.groups.get(m)
+        return m in granted or (group is not None and group <= granted)
+
+    outside = [m for m in models or [] if m != "all-team-models" and not within(m)]
     if outside:
         raise BadRequest(
             f"{what} model {outside[0]!r} is not in team {team.team_id!r}'s models ({', '.join(allowed)}).",

@@ -58,6 +58,8 @@ KEYS: dict[str, dict[str, Any]] = {
     "sk-team-models-0013": dict(models=["all-team-models"], team_id="t1", user_id="bob"),
 }  # fmt: skip
 TEAM_MODELS = {"t1": ["gpt-4o", "gpt-mini"]}
+USER_MODELS = {"bob": ["gpt-4o"]}  # a user's models narrow its personal keys (LiteLLM's can_user_call_model)
+MEMBER_MODELS = {("t1", "bob"): ["gpt-4o"]}  # the membership's budget row (b_member) allowed_models
 SKIPPED = {LITELLM_MASTER, "sk-ui-session-0011"}
 
 
@@ -186,6 +188,12 @@ def expected(plaintext: str, model: str) -> int:
         models = TEAM_MODELS[row["team_id"]]
     if models and model not in models:
         return 403
+    if row.get("team_id"):
+        level = MEMBER_MODELS.get((row["team_id"], row.get("user_id")))
+    else:
+        level = USER_MODELS.get(row.get("user_id", ""))
+    if level and model not in level:
+        return 403
     if row.get("max_budget") is not None and row.get("spend", 0) >= row["max_budget"]:
         return 429
     return 200
@@ -305,13 +313,13 @@ def test_a_second_run_changes_nothing(gapp, litellm_url, db_url):
 def test_a_changed_litellm_row_is_updated_and_felt_at_once(gapp, litellm_url):
     client = gapp.test_client()
     run_import(gapp, litellm_url)
-    assert chat(client, "sk-bob-every-model-0002", "gpt-mini").status_code == 200
+    assert chat(client, "sk-bob-every-model-0002", "gpt-4o").status_code == 200
     with psycopg.connect(litellm_url, autocommit=True) as conn:
         conn.execute('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = %s',
                      [hash_secret("sk-bob-every-model-0002")])  # fmt: skip
     report = run_import(gapp, litellm_url)
     assert report["tables"]["LiteLLM_VerificationToken"]["updated"] == 1
-    assert chat(client, "sk-bob-every-model-0002", "gpt-mini").status_code == 401
+    assert chat(client, "sk-bob-every-model-0002", "gpt-4o").status_code == 401
 
 
 def test_dry_run_writes_nothing(gapp, litellm_url, db_url):

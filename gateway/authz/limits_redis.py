@@ -91,6 +91,26 @@ end
 return {1, '', 0, '', 0}
 """
 
+# Settlement, one call for every level (cheaper for the gateway than a pipeline of commands).
+# KEYS: per subject, as _ADMIT's. ARGV: request id, tokens - estimate, cost, budget TTL; then per
+# subject 4 flags (1/0): in-flight lease, tpm window, budget, a reservation was held.
+_SETTLE = """
+local rid, delta, cost, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for i = 1, #KEYS / 5 do
+  local k, a = (i - 1) * 5, 4 + (i - 1) * 4
+  if ARGV[a + 1] == '1' then redis.call('ZREM', KEYS[k + 3], rid) end
+  if ARGV[a + 2] == '1' and delta ~= 0 then redis.call('INCRBY', KEYS[k + 2], delta) end
+  if ARGV[a + 3] == '1' then
+    if ARGV[a + 4] == '1' then redis.call('HDEL', KEYS[k + 5], rid) end
+    if cost ~= 0 then
+      redis.call('INCRBYFLOAT', KEYS[k + 4], ARGV[3])
+      redis.call('EXPIRE', KEYS[k + 4], ttl)
+    end
+  end
+end
+return 1
+"""
+
 # What admission reads per level: (subject, its limits, the cost held against its budget).
 Item = tuple[str, Limits, float]
 
@@ -117,6 +137,7 @@ class RedisLimiter:
     def __init__(self, client: redis.Redis) -> None:
         self._r = client
         self._admit = client.register_script(_ADMIT)
+        self._settle = client.register_script(_SETTLE)
 
     def admit(
         self, items: Sequence[Item], request_id: str, estimate: int
@@ -146,22 +167,21 @@ class RedisLimiter:
         tokens: int,
         cost: float,
     ) -> None:
-        """Release the slots, correct the tokens estimate, add the cost, at every level (one round trip)."""
-        pipe = self._r.pipeline(transaction=False)
+        """Release the slots, correct the tokens estimate, add the cost, at every level (one round
+        trip, one script; nothing is sent when no level has anything to settle)."""
+        delta = tokens - estimate
+        keys: list[str] = []
+        args: list[object] = [request_id, delta, repr(float(cost)), BUDGET_TTL]
         for subject, limits, held in items:
-            keys = _keys(subject, admitted_at_ms // WINDOW_MS)
-            if limits.max_parallel_requests is not None:
-                pipe.zrem(keys[2], request_id)
-            if limits.tpm_limit is not None and tokens != estimate:
-                pipe.incrby(keys[1], tokens - estimate)
-            if limits.max_budget is not None:
-                if held > 0:  # admission reserved it (a cost of 0 reserves nothing)
-                    pipe.hdel(keys[4], request_id)
-                if cost:
-                    pipe.incrbyfloat(keys[3], cost)
-                    pipe.expire(keys[3], BUDGET_TTL)
-        if pipe:
-            pipe.execute()
+            lease = limits.max_parallel_requests is not None
+            window = limits.tpm_limit is not None and delta != 0
+            budget = limits.max_budget is not None and (held > 0 or cost != 0)
+            if not (lease or window or budget):
+                continue
+            keys += _keys(subject, admitted_at_ms // WINDOW_MS)
+            args += [int(lease), int(window), int(budget), int(held > 0)]
+        if keys:
+            self._settle(keys=keys, args=args)
 
     def reset_budget(self, subject: str) -> None:
         self._r.set(f"gw:budget:{subject}", "0", ex=BUDGET_TTL)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.anthropic_upstream import FakeAnthropic
 from tests.support.rawhttp import RawServer
 
 
@@ -20,3 +21,11 @@ def served() -> Iterator[Callable[..., RawServer]]:
     yield start
     for s in servers:
         s.close()
+
+
+@pytest.fixture
+def anthropic() -> Iterator[FakeAnthropic]:
+    """A loopback server speaking Anthropic's Messages API."""
+    fake = FakeAnthropic().start()
+    yield fake
+    fake.stop()

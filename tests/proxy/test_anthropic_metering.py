@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Iterator
 
 import pytest
 import yaml
@@ -18,7 +17,7 @@ from gateway.usage.meter import cost_of, tokens
 from tests.auth.conftest import FIXTURE, write_config
 from tests.conftest import MASTER, auth
 from tests.keys.conftest import Admin
-from tests.support.anthropic_upstream import FakeAnthropic
+from tests.support.anthropic_upstream import FakeAnthropic, claude_entry
 from tests.usage.conftest import rows, ship_and_flush
 
 IN, OUT, WRITE, READ = 3e-06, 1.5e-05, 3.75e-06, 3e-07
@@ -26,29 +25,14 @@ HI = {"model": "claude", "max_tokens": 16, "messages": [{"role": "user", "conten
 CONFIGURED = "sk-ant-configured-key-0001"
 
 
-@pytest.fixture
-def anthropic() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    yield fake
-    fake.stop()
-
-
 def claude(base: str, **params) -> dict:
-    return {
-        "model_name": "claude",
-        "litellm_params": {
-            "model": "anthropic/claude-sonnet-4",
-            "api_base": base,
-            "api_key": CONFIGURED,
-            **params,
-        },
-        "model_info": {
-            "input_cost_per_token": IN,
-            "output_cost_per_token": OUT,
-            "cache_creation_input_token_cost": WRITE,
-            "cache_read_input_token_cost": READ,
-        },
+    prices = {
+        "input_cost_per_token": IN,
+        "output_cost_per_token": OUT,
+        "cache_creation_input_token_cost": WRITE,
+        "cache_read_input_token_cost": READ,
     }
+    return claude_entry(base, CONFIGURED, prices, **params)
 
 
 @pytest.fixture

@@ -4,37 +4,21 @@ Anthropic's error envelope on these routes only, the anthropic/ provider's URL a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
 from gateway.proxy.router import anthropic_root
 from gateway.settings import load_settings
 from tests.conftest import MASTER, auth, model_entry
-from tests.support.anthropic_upstream import FakeAnthropic
+from tests.support.anthropic_upstream import claude_entry
 from tests.support.net import free_port
 
 HI = {"model": "claude", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
 ANTHROPIC_KEY = "sk-ant-configured-key-0001"
 
 
-@pytest.fixture
-def anthropic() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    yield fake
-    fake.stop()
-
-
 def claude(base: str, **params) -> dict:
-    return {
-        "model_name": "claude",
-        "litellm_params": {
-            "model": "anthropic/claude-sonnet-4",
-            "api_base": base,
-            "api_key": ANTHROPIC_KEY,
-            **params,
-        },
-    }
+    return claude_entry(base, ANTHROPIC_KEY, **params)
 
 
 @pytest.fixture

@@ -189,3 +189,21 @@ class FakeAnthropic:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def claude_entry(
+    base: str, api_key: str, model_info: dict[str, Any] | None = None, **params: Any
+) -> dict[str, Any]:
+    """A `model_list` entry named `claude` for an `anthropic/` deployment at `base`."""
+    entry: dict[str, Any] = {
+        "model_name": "claude",
+        "litellm_params": {
+            "model": "anthropic/claude-sonnet-4",
+            "api_base": base,
+            "api_key": api_key,
+            **params,
+        },
+    }
+    if model_info is not None:
+        entry["model_info"] = model_info
+    return entry

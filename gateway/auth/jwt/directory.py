@@ -79,6 +79,22 @@ def _labelled(table: sa.Table, prefix: str, names: tuple[str, ...]) -> list[Any]
     return [table.c[n].label(f"{prefix}_{n}") for n in names]
 
 
+def _one_scope(
+    id_column: sa.Column, prefix: str, columns: tuple[str, ...], level: str, value: str | None
+) -> Scope | None:
+    """The snapshot of one user or organization row (None: no such row)."""
+    if value is None:
+        return None
+    table = id_column.table
+    query = sa.select(id_column.label(f"{prefix}_id"), *_labelled(table, prefix, columns)).where(
+        id_column == value
+    )
+    row = db.session.execute(query).mappings().first()
+    if row is None:
+        return None
+    return next(s for s in record_codec.scopes_of({**row, "version": 0}) if s.level == level)
+
+
 def _unavailable(exc: Exception) -> StoreUnavailable:
     db.session.rollback()
     log.warning("JWT directory unavailable: %s", type(exc).__name__)
@@ -146,21 +162,7 @@ class Directory:
         return Identity(user, teams, organization, default)
 
     def _user(self, user_id: str | None) -> Scope | None:
-        if user_id is None:
-            return None
-        row = (
-            db.session.execute(
-                sa.select(_U.c.user_id.label("u_id"), *_labelled(_U, "u", _USER_COLUMNS)).where(
-                    _U.c.user_id == user_id
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        scopes = record_codec.scopes_of({**row, "version": 0})
-        return next(s for s in scopes if s.level == USER)
+        return _one_scope(_U.c.user_id, "u", _USER_COLUMNS, USER, user_id)
 
     def _teams(
         self, user_id: str | None, ids: tuple[str, ...], aliases: tuple[str, ...]
@@ -209,21 +211,7 @@ class Directory:
         )
 
     def _organization(self, org_id: str | None) -> Scope | None:
-        if org_id is None:
-            return None
-        row = (
-            db.session.execute(
-                sa.select(_O.c.organization_id.label("o_id"), *_labelled(_O, "o", _ORG_COLUMNS)).where(
-                    _O.c.organization_id == org_id
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        scopes = record_codec.scopes_of({**row, "version": 0})
-        return next(s for s in scopes if s.level == ORGANIZATION)
+        return _one_scope(_O.c.organization_id, "o", _ORG_COLUMNS, ORGANIZATION, org_id)
 
     # --- upserts: the template, nothing more -------------------------------------------------
 

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import MASTER  # noqa: E402  (a random master key per run)
 from gateway import create_app  # noqa: E402
 
-MASTER = "sk-bench-master-key-0001"
 UPSTREAMS = """
 import sys
 from tests.support.anthropic_upstream import FakeAnthropic

@@ -26,6 +26,7 @@ import redis
 from .. import forks
 from ..redis_failures import RedisFailures
 from ..values import Limits
+from .script_call import ScriptCall
 
 WINDOW_MS = 60_000
 LEASE_MS = 15 * 60_000  # a crashed process's in-flight slot comes back after this
@@ -144,7 +145,7 @@ def _text(value: bytes | str) -> str:
 class RedisLimiter:
     def __init__(self, client: redis.Redis) -> None:
         self._r = client
-        self._script = client.register_script(_ADMIT)
+        self._script = ScriptCall(client, _ADMIT)
         self._closed = False
         self._at_exit = False
         self.settle_failures = RedisFailures("limits", "settlements dropped (leases lapse on their own)")
@@ -165,7 +166,7 @@ class RedisLimiter:
 
     def _call(self, now: int, request_id: str, estimate: int, levels: list, pending: list) -> list:
         payload = [now, request_id, LEASE_MS, estimate, now // WINDOW_MS, levels, pending]
-        return self._script(args=[orjson.dumps(payload)])
+        return self._script(orjson.dumps(payload))
 
     def admit(
         self, items: Sequence[Item], request_id: str, estimate: int

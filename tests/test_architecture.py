@@ -24,6 +24,7 @@ FOUNDATIONS = frozenset(
     {
         "values", "errors", "metrics", "settings", "clock", "durations", "forks", "extensions",
         "models", "redis_failures", "leases", "validation", "body", "logs", "migrate", "database",
+        "webhooks",
     }
 )  # fmt: skip
 LEAVES = ("values", "metrics")  # import nothing of the gateway at all

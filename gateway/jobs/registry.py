@@ -67,6 +67,14 @@ def _refresh_jwks() -> str:
     return f"{sum(done.values())}/{len(done)} key set(s) refreshed"
 
 
+def _deliver_alerts() -> str:
+    from ..alerts import deliver_due
+    from ..stages import stages
+
+    alerting = stages().settings.alerting
+    return deliver_due(alerting.webhook_url if alerting.budget_webhook else None, alerting.webhook_secret)
+
+
 def _heartbeat() -> str:
     from ..clock import utcnow
     from ..extensions import db
@@ -91,6 +99,7 @@ JOBS: dict[str, Job] = {
         Job("warm_key_cache", _warm_key_cache, 300),
         Job("refresh_jwks", _refresh_jwks, 300),
         Job("reset_budgets", _reset_budgets, 60),
+        Job("deliver_alerts", _deliver_alerts, 10),
         Job("heartbeat", _heartbeat, 300),
     )
 }

@@ -13,9 +13,9 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import DeprecatedToken, VerificationToken
 from ..stages import stages
+from ..webhooks import DeliveryFailed, deliver
 from . import service
 from .secrets import key_name
-from .webhook import DeliveryFailed, deliver
 
 log = logging.getLogger(__name__)
 VT = VerificationToken

@@ -15,6 +15,7 @@ import yaml
 
 from ..durations import DurationError, parse_duration
 from . import schema
+from .alerting import AlertSettings, parse_alerting
 from .deployments import ClientsideAuth, Deployment, Transport, parse_deployment, parse_transport
 from .errors import ConfigError
 from .general import GeneralSettings, JwtAuth, RolePermission, parse_general
@@ -75,6 +76,7 @@ class Settings:
     migrate_on_start: bool = True
     transport: Transport = field(default_factory=Transport)  # TLS checks and egress proxy, upstream calls
     ui: UiSettings = field(default_factory=UiSettings)  # the admin UI at /ui (settings/ui.py)
+    alerting: AlertSettings = field(default_factory=AlertSettings)  # budget alerts (settings/alerting.py)
 
     @property
     def embedded(self) -> bool:
@@ -228,6 +230,7 @@ def load_settings(
     database_url = checked.database_url or env.get("DATABASE_URL")
     urls = tuple(u.strip() for u in env.get("JWT_PUBLIC_KEY_URL", "").split(",") if u.strip())
     webhook_url, webhook_secret, grace = _rotation(general, source)
+    alerting = parse_alerting(general, env, source, ignored)
 
     return Settings(
         source=source,
@@ -268,4 +271,5 @@ def load_settings(
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
         transport=parse_transport(litellm.ssl_verify, env, source),
         ui=parse_ui(general, env, source),
+        alerting=alerting,
     )

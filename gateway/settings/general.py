@@ -155,6 +155,9 @@ class GeneralSettings(BaseModel):
     key_rotation_webhook_url: Any = None  # checked with its secret (_rotation)
     key_rotation_webhook_secret: Any = None
     key_rotation_grace_period: Any = "24h"
+    alerting: Any = None  # settings/alerting.py: channels, with WEBHOOK_URL from the environment
+    alert_types: Any = None
+    alerting_webhook_secret: Any = None
     job_schedule: Annotated[
         dict[str, Annotated[float, Field(gt=0, description="must be seconds > 0")]] | None,
         Field(description="must map job names to seconds"),

@@ -36,9 +36,7 @@ GENERAL = frozenset(GeneralSettings.model_fields)
 GENERAL_IGNORED = frozenset(
     {
         "admin_only_routes",
-        "alert_types",
         "alert_to_webhook_url",
-        "alerting",
         "alerting_args",
         "alerting_threshold",
         "allow_requests_on_db_unavailable",

@@ -84,7 +84,7 @@ def test_rotate_keys_delivers_a_signed_new_key_then_rotates(japp, webhook):
 
 
 def test_a_failed_delivery_leaves_the_key_as_it_was(japp, webhook, monkeypatch):
-    import gateway.keys.webhook as hook
+    import gateway.webhooks as hook
 
     monkeypatch.setattr(hook, "BACKOFF", 0.01)  # keep the retries fast; the attempts are real HTTP
     client = japp.test_client()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-import gateway.keys.webhook as hook
+import gateway.webhooks as hook
 from tests.support.net import closed_port
 
 PAYLOAD = {"event": "key.rotated", "key": "sk-new-0000"}

@@ -112,7 +112,7 @@ def test_litellm_settings_we_do_not_implement_are_listed_as_ignored():
     assert set(s.ignored) == {
         "litellm_settings.drop_params",
         "router_settings",
-        "general_settings.alerting",
+        "general_settings.alerting: slack",
         "model_list[0].litellm_params.rpm",
     }
 

@@ -207,3 +207,34 @@ def test_two_beats_run_each_sweep_once(make_app, pg_url, redis_url, tmp_path):
     assert sent >= 1.5 * runs, "both beats must have been ticking"
     assert runs <= elapsed / 1.0 + 1, f"{runs} runs in {elapsed:.1f} s: a sweep ran twice"
     assert runs >= 3
+
+
+def test_a_soft_budget_alert_is_delivered_by_the_worker(
+    make_app, upstream, webhook, pg_url, redis_url, tmp_path
+):
+    from gateway.stages import stages
+    from tests.usage.conftest import priced_models
+
+    config = {**priced_models(upstream.base), "general_settings": {"alerting": ["webhook"]}}
+    env = {"REDIS_URL": redis_url, "WEBHOOK_URL": webhook.url}
+    app = make_app(config, env=env)
+    celery = celery_init_app(app)
+    procs = CeleryProcs(
+        tmp_path / "celery", config, {"DATABASE_URL": pg_url, "LITELLM_MASTER_KEY": MASTER, **env}
+    )
+    try:
+        procs.worker()
+        admin = Admin(app.test_client())
+        key = admin.generate(soft_budget=1e-9)["key"]
+        assert chat(app.test_client(), key, model="mock").status_code == 200
+        stages(app).usage.sink.ship()
+        send(celery, "flush_usage")  # the worker records the crossing ...
+        until(lambda: job_runs(app).get("flush_usage", ("", 0))[0] == "ok", 60, "the flush", procs)
+        send(celery, "deliver_alerts")  # ... and sends it
+        until(lambda: webhook.deliveries, 60, "the alert", procs)
+        (delivery,) = webhook.deliveries
+        assert delivery.headers["x-gateway-event"] == "soft_budget_crossed"
+        assert json.loads(delivery.body)["event_group"] == "key"
+    finally:
+        procs.stop()
+        kombu_pools.reset()

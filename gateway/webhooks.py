@@ -1,5 +1,6 @@
-"""Delivering a rotated key: one signed POST (HMAC-SHA256 over the body), retried with backoff.
-The payload holds the new plaintext; it lives only in memory here and is never logged."""
+"""Delivering a webhook: one POST (signed with HMAC-SHA256 over the body when a secret is set),
+retried with backoff. Used for rotated keys (whose payload holds the new plaintext: it lives only
+in memory here and is never logged) and for alerts (gateway/alerts.py)."""
 
 from __future__ import annotations
 
@@ -48,16 +49,21 @@ def _retry(attempts: int, backoff: float) -> Retry:
     )
 
 
-def deliver(url: str, secret: str, payload: dict[str, Any], attempts: int | None = None) -> None:
-    """POST until a 2xx answer; DeliveryFailed after `attempts` tries (ATTEMPTS by default)."""
+def deliver(
+    url: str,
+    secret: str | None,
+    payload: dict[str, Any],
+    attempts: int | None = None,
+    what: str = "key rotation webhook",
+) -> None:
+    """POST until a 2xx answer; DeliveryFailed after `attempts` tries (ATTEMPTS by default).
+    Unsigned when `secret` is None (LiteLLM's alert webhooks are not signed)."""
     attempts = attempts or ATTEMPTS
     body = orjson.dumps(payload)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Gateway-Event": str(payload.get("event", "")),
-        "X-Gateway-Signature": sign(secret, body),
-    }
-    # A session per delivery: rotations are rare, so no pool survives a fork to be shared.
+    headers = {"Content-Type": "application/json", "X-Gateway-Event": str(payload.get("event", ""))}
+    if secret is not None:
+        headers["X-Gateway-Signature"] = sign(secret, body)
+    # A session per delivery: webhooks are rare, so no pool survives a fork to be shared.
     with requests.Session() as session:
         session.mount("http://", HTTPAdapter(max_retries=_retry(attempts, BACKOFF)))
         session.mount("https://", HTTPAdapter(max_retries=_retry(attempts, BACKOFF)))
@@ -69,5 +75,5 @@ def deliver(url: str, secret: str, payload: dict[str, Any], attempts: int | None
             if 200 <= resp.status_code < 300:
                 return
             last = f"HTTP {resp.status_code}"
-    log.warning("key rotation webhook failed after %d attempts (%s)", attempts, last)
+    log.warning("%s failed after %d attempts (%s)", what, attempts, last)
     raise DeliveryFailed(last)

@@ -20,7 +20,7 @@ _URL = re.compile(r"^https?://[^/\s]+")
 
 @dataclass(frozen=True)
 class AlertSettings:
-    webhook_url: str | None = None  # None: no alert is sent
+    webhook_url: str | None = field(default=None, repr=False)  # None: no alert; may hold a token
     webhook_secret: str | None = field(default=None, repr=False)
     budget_alerts: bool = True  # `alert_types` names them, or is absent
 

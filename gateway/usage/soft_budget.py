@@ -1,6 +1,7 @@
 """A soft budget crossed at the flush (spend went from below `soft_budget` to at or above it):
 recorded once, as an audit event (`soft_budget_crossed`, by `system:usage_flush`), a metric
-(`gateway_soft_budget_crossings_total{level}`) and a warning in the log. Nothing is refused:
+(`gateway_soft_budget_crossings_total{level}`) and a warning in the log (and sent to a webhook by
+the deliver_alerts job when alerting is on: gateway/alerts.py). Nothing is refused:
 that is what max_budget is for."""
 
 from __future__ import annotations

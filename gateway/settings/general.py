@@ -102,6 +102,12 @@ class JwtAuth(BaseModel):
     admin_jwt_scope: Annotated[Claim, AfterValidator(_one_scope)] | None = None
     scope_jwt_field: Claim | None = None
     team_allowed_routes: Names | None = None
+    # [] would mean "the role's default" downstream (a Principal's empty allowed_routes), i.e. more
+    # than LiteLLM's "nothing", so an admin list must name something.
+    admin_allowed_routes: (
+        Annotated[Names, Field(min_length=1, description="must be a non-empty list of route groups or paths")]
+        | None
+    ) = None
     leeway: Seconds | None = None
     public_key_ttl: Seconds | None = None
     allowed_models: Names | None = None

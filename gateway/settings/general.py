@@ -127,7 +127,7 @@ UNBUILT_RESTRICTIONS = {
     ),
     "custom_validate": (
         "not implemented by this gateway, so the tokens it would refuse would be accepted and access "
-        "would be wider than configured; remove it, or refuse those tokens in a custom_auth function"
+        "would be wider than configured; remove it"
     ),
     "object_id_jwt_field": (
         "not implemented by this gateway, so a role-mapped token would act as the team or user its "

@@ -122,6 +122,11 @@ def test_bad_value_is_a_config_error_naming_the_key(jwt_auth, env, key):
             URL,
             "general_settings.litellm_jwtauth.admin_allowed_routes[0]: unknown route group 'admin_routes'",
         ),
+        (
+            {"enable_jwt_auth": True, "litellm_jwtauth": {"enforce_scope_based_access": True}},
+            URL,
+            "general_settings.litellm_jwtauth.enforce_scope_based_access: true is not implemented",
+        ),
     ],
 )
 def test_bad_jwt_config_stops_start_up_with_one_line(tmp_path, general, url, line):

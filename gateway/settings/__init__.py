@@ -145,7 +145,10 @@ def _general(raw: Mapping[str, Any], source: str, ignored: list[str]) -> General
     if not isinstance(general, dict):
         raise ConfigError(source, "general_settings", "must be a mapping")
     ignored.extend(f"general_settings.{name}" for name in general if name in schema.GENERAL_IGNORED)
-    return parse_general({k: v for k, v in general.items() if k not in schema.GENERAL_IGNORED}, source)
+    checked = parse_general({k: v for k, v in general.items() if k not in schema.GENERAL_IGNORED}, source)
+    jwt = general.get("litellm_jwtauth") or {}  # a mapping: parse_general checked it
+    ignored.extend(f"general_settings.litellm_jwtauth.{k}" for k in jwt if k in schema.JWT_AUTH_IGNORED)
+    return checked
 
 
 def _litellm(raw: Mapping[str, Any], source: str, ignored: list[str]) -> LiteLLMSettings:
@@ -267,7 +270,7 @@ def load_settings(
         default_team_params=litellm.default_team_params,
         default_internal_user_params=litellm.default_internal_user_params,
         ignored=tuple(ignored),
-        warnings=warnings,
+        warnings=(*warnings, *(checked.litellm_jwtauth or JwtAuth()).start_up_warnings()),
         migrate_on_start=env.get("DISABLE_SCHEMA_UPDATE", "").strip().lower() not in ("1", "true", "yes"),
         transport=parse_transport(litellm.ssl_verify, env, source),
         ui=parse_ui(general, env, source),

@@ -65,6 +65,11 @@ class CustomAuthSettings(BaseModel):
     ] = "on"
 
 
+# LiteLLM's LitellmUserRoles values.
+LiteLLMRole = Literal[
+    "proxy_admin", "proxy_admin_viewer", "org_admin", "internal_user", "internal_user_viewer",
+    "team", "customer",
+]  # fmt: skip
 JwtRole = Annotated[
     Literal["proxy_admin", "team", "internal_user"],
     Field(description="must be one of proxy_admin, team, internal_user"),
@@ -90,6 +95,48 @@ class RolePermission(BaseModel):
     routes: Names | None = None
 
 
+class ScopeMapping(BaseModel):
+    """`litellm_jwtauth.scope_mappings[]` (LiteLLM's ScopeMapping): checked, not built."""
+
+    model_config = STRICT
+
+    scope: Annotated[Claim, AfterValidator(_one_scope)]
+    models: Names | None = None
+    routes: Names | None = None
+
+
+class JwtRoleMap(BaseModel):
+    """`litellm_jwtauth.jwt_litellm_role_map[]` (LiteLLM's JWTLiteLLMRoleMap): checked, not built."""
+
+    model_config = STRICT
+
+    jwt_role: Claim
+    litellm_role: Annotated[
+        LiteLLMRole,
+        Field(description="must be a LiteLLM user role (proxy_admin, internal_user, ...)"),
+    ]
+
+
+# LiteLLM settings the gateway does not build and that would make access narrower than without
+# them: accepting them silently would serve wider access than configured, so start-up stops.
+UNBUILT_RESTRICTIONS = {
+    "enforce_scope_based_access": (
+        "true is not implemented by this gateway, so a token's scopes would not narrow its models "
+        "and access would be wider than configured; remove it, or narrow models with roles_jwt_field, "
+        "role_mappings, enforce_rbac and general_settings.role_permissions"
+    ),
+    "custom_validate": (
+        "not implemented by this gateway, so the tokens it would refuse would be accepted and access "
+        "would be wider than configured; remove it"
+    ),
+    "object_id_jwt_field": (
+        "not implemented by this gateway, so a role-mapped token would act as the team or user its "
+        "other claims name, not the one this claim names (LiteLLM takes the id from it); map that "
+        "claim with team_id_jwt_field (team tokens) or user_id_jwt_field (user tokens) instead"
+    ),
+}
+
+
 class JwtAuth(BaseModel):
     """`litellm_jwtauth`: checked here; auth/jwt/settings.py builds the JWT link's settings from it
     (its defaults, the route aliases, the key URLs from the environment)."""
@@ -102,6 +149,12 @@ class JwtAuth(BaseModel):
     admin_jwt_scope: Annotated[Claim, AfterValidator(_one_scope)] | None = None
     scope_jwt_field: Claim | None = None
     team_allowed_routes: Names | None = None
+    # [] would mean "the role's default" downstream (a Principal's empty allowed_routes), i.e. more
+    # than LiteLLM's "nothing", so an admin list must name something.
+    admin_allowed_routes: (
+        Annotated[Names, Field(min_length=1, description="must be a non-empty list of route groups or paths")]
+        | None
+    ) = None
     leeway: Seconds | None = None
     public_key_ttl: Seconds | None = None
     allowed_models: Names | None = None
@@ -119,6 +172,42 @@ class JwtAuth(BaseModel):
     roles_jwt_field: Claim | None = None
     role_mappings: list[RoleMapping] | None = None
     enforce_rbac: Flag = False
+    # Always true here (a JWT caller is held to its team's models); false is warned, not honoured.
+    enforce_team_based_model_access: Flag | None = None
+    # LiteLLM's fields the gateway does not build (schema.JWT_AUTH_IGNORED, docs/jwt.md): typed as
+    # LiteLLM types them, so a wrong type still stops start-up; reported as ignored.
+    public_allowed_routes: Names | None = None
+    upsert_sso_user_to_team: Flag = False
+    sync_user_role_and_teams: Flag = False
+    jwt_litellm_role_map: Annotated[
+        list[JwtRoleMap] | None, Field(description="must be a list of {jwt_role, litellm_role}")
+    ] = None
+    scope_mappings: Annotated[
+        list[ScopeMapping] | None, Field(description="must be a list of {scope, models, routes}")
+    ] = None
+    # ... and refused when set (UNBUILT_RESTRICTIONS).
+    enforce_scope_based_access: Flag = False
+    custom_validate: Annotated[
+        Annotated[str, StringConstraints(pattern=r"\.")] | None,
+        Field(description="must be 'module.function'"),
+    ] = None
+    object_id_jwt_field: Claim | None = None
+
+    @model_validator(mode="after")
+    def _unbuilt(self) -> JwtAuth:
+        for name, why in UNBUILT_RESTRICTIONS.items():
+            if getattr(self, name) not in (None, False):
+                raise reason(why, at=name)
+        return self
+
+    def start_up_warnings(self) -> tuple[str, ...]:
+        """What start-up reports for settings accepted with another meaning than the config's."""
+        if self.enforce_team_based_model_access is False:
+            return (
+                "litellm_jwtauth.enforce_team_based_model_access: false is not honoured; "
+                "a JWT caller is always held to its team's models",
+            )
+        return ()
 
     @model_validator(mode="after")
     def _pairs(self) -> JwtAuth:

@@ -139,4 +139,19 @@ LITELLM_PARAMS_IGNORED = frozenset(
     }
 )
 
-JWT_AUTH = frozenset(JwtAuth.model_fields)
+# litellm_jwtauth fields LiteLLM knows that the model accepts (checked) but the gateway does not
+# build: reported as ignored when present. The ones that would narrow access are refused instead
+# when set (general.UNBUILT_RESTRICTIONS), so only their inert values get here.
+JWT_AUTH_IGNORED = frozenset(
+    {
+        "custom_validate",
+        "enforce_scope_based_access",
+        "jwt_litellm_role_map",
+        "object_id_jwt_field",
+        "public_allowed_routes",
+        "scope_mappings",
+        "sync_user_role_and_teams",
+        "upsert_sso_user_to_team",
+    }
+)
+JWT_AUTH = frozenset(JwtAuth.model_fields) - JWT_AUTH_IGNORED

@@ -65,7 +65,10 @@ def principal_for(
         metadata["end_user_id"] = token.end_user_id
     common: dict[str, Any] = {"method": "jwt", "subject": token.subject, "user_id": token.user_id}
     if token.role == PROXY_ADMIN or identity is None:
-        return Principal(role=PROXY_ADMIN, metadata=metadata, **common)
+        # admin_allowed_routes narrows what an admin token may call; unset: the admin's default.
+        return Principal(
+            role=PROXY_ADMIN, allowed_routes=settings.admin_allowed_routes, metadata=metadata, **common
+        )
     teams = _teams(token, identity, header)
     role = token.role or (TEAM if teams else INTERNAL_USER)
     if role == TEAM and not teams:

@@ -8,14 +8,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...authz.routes import GROUPS
 from ...settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
 ADMIN_SCOPE = "litellm_proxy_admin"
 SCOPE_CLAIM = "scope"  # RFC 6749 §3.3; `scope_jwt_field` names another claim (e.g. `scp`)
-# LiteLLM calls the LLM route group `openai_routes`; the gateway's authz calls it `llm_api_routes`.
-ROUTE_ALIASES = {"openai_routes": "llm_api_routes"}
+# LiteLLM's route groups → what the gateway's authz calls them. `openai_routes` is `llm_api_routes`;
+# of LiteLLM's spend groups (its default `admin_allowed_routes`) the gateway serves `/spend/logs`,
+# and the global ones are kept as the paths they name (none served), so that a list naming only
+# them still allows only them: an empty list would mean the role's default routes.
+ROUTE_ALIASES: dict[str, tuple[str, ...]] = {
+    "openai_routes": ("llm_api_routes",),
+    "spend_tracking_routes": ("/spend/logs",),
+    "global_spend_tracking_routes": ("/global/spend/*", "/global/predict/spend/logs"),
+}
+KNOWN_GROUPS = (*GROUPS, *ROUTE_ALIASES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,7 @@ class JwtSettings:
     admin_scope: str = ADMIN_SCOPE
     scope_field: str = SCOPE_CLAIM
     team_allowed_routes: tuple[str, ...] = ()  # empty: the team role's default routes
+    admin_allowed_routes: tuple[str, ...] = ()  # empty: the admin role's default routes
     allowed_models: tuple[str, ...] = ()  # empty: every model
     leeway: float = 30.0
     public_key_ttl: float = 600.0
@@ -65,11 +75,28 @@ def _urls(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(settings.jwt_public_key_urls))  # a URL listed twice is fetched once
 
 
+def routes(entries: list[str] | None, source: str, key: str) -> tuple[str, ...]:
+    """Route groups (LiteLLM's names read as the gateway's), exact paths and `/prefix/*`; a name
+    that is neither a known group nor a path is a config error: matching nothing, it would
+    silently refuse what the operator meant to allow (or, in a list of one, allow the default)."""
+    out: list[str] = []
+    for i, entry in enumerate(entries or ()):
+        if entry.startswith("/") or entry in GROUPS:
+            out.append(entry)
+        elif entry in ROUTE_ALIASES:
+            out.extend(ROUTE_ALIASES[entry])
+        else:
+            known = ", ".join(KNOWN_GROUPS)
+            why = f"unknown route group {entry!r} (known: {known}; or a path starting with /)"
+            raise ConfigError(source, f"{key}[{i}]", why)
+    return tuple(dict.fromkeys(out))
+
+
 def jwt_settings(settings: Settings) -> JwtSettings:
     """The JWT link's settings: `litellm_jwtauth` (checked by its model, settings/general.py) with
     its defaults and LiteLLM's route aliases, and the JWT_* environment, checked here."""
     jwt = settings.jwt_auth
-    routes = tuple(ROUTE_ALIASES.get(r, r) for r in jwt.team_allowed_routes or ())
+    key = "general_settings.litellm_jwtauth"
     return JwtSettings(
         urls=_urls(settings),
         issuer=settings.jwt_issuer,
@@ -79,7 +106,8 @@ def jwt_settings(settings: Settings) -> JwtSettings:
         email_field=jwt.user_email_jwt_field,
         admin_scope=jwt.admin_jwt_scope or ADMIN_SCOPE,
         scope_field=jwt.scope_jwt_field or SCOPE_CLAIM,
-        team_allowed_routes=routes,
+        team_allowed_routes=routes(jwt.team_allowed_routes, settings.source, f"{key}.team_allowed_routes"),
+        admin_allowed_routes=routes(jwt.admin_allowed_routes, settings.source, f"{key}.admin_allowed_routes"),
         allowed_models=tuple(jwt.allowed_models or ()),
         leeway=30.0 if jwt.leeway is None else jwt.leeway,
         public_key_ttl=600.0 if jwt.public_key_ttl is None else jwt.public_key_ttl,
@@ -97,8 +125,11 @@ def jwt_settings(settings: Settings) -> JwtSettings:
         role_mappings=tuple((m.role, m.internal_role) for m in jwt.role_mappings or ()),
         enforce_rbac=jwt.enforce_rbac,
         role_permissions={
-            p.role: (tuple(p.models or ()), tuple(ROUTE_ALIASES.get(r, r) for r in p.routes or ()))
-            for p in settings.role_permissions
+            p.role: (
+                tuple(p.models or ()),
+                routes(p.routes, settings.source, f"general_settings.role_permissions[{i}].routes"),
+            )
+            for i, p in enumerate(settings.role_permissions)
         },
         team_template=settings.default_team_params,
         user_template=settings.default_internal_user_params,

@@ -140,6 +140,34 @@ def test_team_claim_limits_routes_to_team_allowed_routes(gateway, idp):
     assert resp.status_code == 200
 
 
+def test_admin_allowed_routes_limit_an_admin_token_to_those_routes(gateway, idp):
+    client = gateway({"admin_allowed_routes": ["management_routes", "info_routes"]}).test_client()
+    admin = bearer(idp.token(scope="litellm_proxy_admin"))
+    resp = client.post("/key/generate", json={"key_alias": "by-admin-jwt"}, headers=admin)
+    assert resp.status_code == 200, resp.json
+    assert client.get("/key/list", headers=admin).status_code == 200
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=admin)
+    assert resp.status_code == 403 and resp.json["error"]["type"] == "permission_denied"
+
+
+def test_litellm_default_admin_allowed_routes_keep_an_admin_token_off_the_llm_routes(gateway, idp):
+    # LiteLLM's own default list, written out: its spend groups are accepted, LLM calls are not in it.
+    routes = ["management_routes", "spend_tracking_routes", "global_spend_tracking_routes", "info_routes"]
+    client = gateway({"admin_allowed_routes": routes}).test_client()
+    admin = bearer(idp.token(scope="litellm_proxy_admin"))
+    assert client.get("/spend/logs", headers=admin).status_code == 200
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=admin)
+    assert resp.status_code == 403 and resp.json["error"]["type"] == "permission_denied"
+
+
+def test_without_admin_allowed_routes_an_admin_token_keeps_the_admin_routes(gateway, idp):
+    client = gateway({"team_allowed_routes": ["/v1/models"]}).test_client()  # a team setting: no effect here
+    admin = bearer(idp.token(scope="litellm_proxy_admin"))
+    resp = client.post("/v1/chat/completions", json={"model": "gpt-4o", **CHAT}, headers=admin)
+    assert resp.status_code == 200
+    assert client.get("/key/list", headers=admin).status_code == 200
+
+
 def test_litellm_openai_routes_name_allows_the_llm_routes(gateway, idp):
     client = gateway({"team_id_jwt_field": "team_id", "team_allowed_routes": ["openai_routes"]}).test_client()
     make_team(client, "t1")

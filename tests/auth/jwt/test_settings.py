@@ -31,6 +31,7 @@ def test_defaults():
     assert settings.scope_field == "scope"  # `scp` is read only when scope_jwt_field names it
     assert settings.team_id_field is None and settings.email_field is None
     assert settings.team_allowed_routes == () and settings.allowed_models == ()
+    assert settings.admin_allowed_routes == ()  # the admin role's default routes
     assert settings.issuer is None and settings.audience is None
 
 
@@ -46,6 +47,30 @@ def test_values_are_read():
     assert (settings.issuer, settings.audience) == ("https://idp.example/realms/r", "gw")
 
 
+def test_admin_allowed_routes_are_read_with_litellm_group_names():
+    settings = parse(
+        {
+            "admin_allowed_routes": [
+                "management_routes",
+                "spend_tracking_routes",
+                "global_spend_tracking_routes",
+            ]
+        }
+    )
+    assert settings.admin_allowed_routes == (
+        "management_routes", "/spend/logs", "/global/spend/*", "/global/predict/spend/logs",
+    )  # fmt: skip
+
+
+def test_unknown_route_group_is_one_line_naming_the_entry():
+    with pytest.raises(ConfigError) as info:
+        parse({"team_allowed_routes": ["llm_api_routes", "anthropic_routez"]})
+    assert str(info.value).startswith(
+        "config error in <config>: general_settings.litellm_jwtauth.team_allowed_routes[1]: "
+        "unknown route group 'anthropic_routez' (known: llm_api_routes, info_routes, management_routes, "
+    )
+
+
 @pytest.mark.parametrize(
     ("jwt_auth", "env", "key"),
     [
@@ -55,6 +80,14 @@ def test_values_are_read():
         ({"public_key_ttl": -5}, {}, "litellm_jwtauth.public_key_ttl"),
         ({"public_key_ttl": float("inf")}, {}, "litellm_jwtauth.public_key_ttl"),
         ({"team_allowed_routes": "llm_api_routes"}, {}, "litellm_jwtauth.team_allowed_routes"),
+        ({"admin_allowed_routes": []}, {}, "litellm_jwtauth.admin_allowed_routes"),
+        ({"admin_allowed_routes": "management_routes"}, {}, "litellm_jwtauth.admin_allowed_routes"),
+        (
+            {"admin_allowed_routes": ["info_routes", "spend_routes"]},
+            {},
+            "litellm_jwtauth.admin_allowed_routes[1]",
+        ),
+        ({"team_allowed_routes": ["openai_route"]}, {}, "litellm_jwtauth.team_allowed_routes[0]"),
         ({"allowed_models": ["gpt-4o", 3]}, {}, "litellm_jwtauth.allowed_models"),
         ({"user_id_jwt_field": ""}, {}, "litellm_jwtauth.user_id_jwt_field"),
         ({"team_id_jwt_field": ["team"]}, {}, "litellm_jwtauth.team_id_jwt_field"),
@@ -83,6 +116,16 @@ def test_bad_value_is_a_config_error_naming_the_key(jwt_auth, env, key):
             {"enable_jwt_auth": True, "litellm_jwtauth": {"leeway": -1}},
             URL,
             "general_settings.litellm_jwtauth.leeway: must be a number of seconds >= 0",
+        ),
+        (
+            {"enable_jwt_auth": True, "litellm_jwtauth": {"admin_allowed_routes": ["admin_routes"]}},
+            URL,
+            "general_settings.litellm_jwtauth.admin_allowed_routes[0]: unknown route group 'admin_routes'",
+        ),
+        (
+            {"enable_jwt_auth": True, "litellm_jwtauth": {"enforce_scope_based_access": True}},
+            URL,
+            "general_settings.litellm_jwtauth.enforce_scope_based_access: true is not implemented",
         ),
     ],
 )

@@ -47,6 +47,8 @@ CHART = Path(__file__).with_name("results.png")
 SECTION = "Proxy benchmark (bench/run.py)"
 PATH = "/chat/completions"
 TARGETS = {"json": 1.0, "sse": 2.0}  # gateway CPU ms per request at c=16
+# --hierarchy: the worst realistic key (issue 16) is held to 1 ms whether it streams or not.
+WORST_CASE_TARGETS = {"json": 1.0, "sse": 1.0}
 ADDED_P50_TARGET = 1.5
 RATIO_TARGET = 15.0
 
@@ -124,7 +126,9 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def verdicts(rows: list[dict], statements_per_request: float, concurrencies: list[int]) -> list[str]:
+def verdicts(
+    rows: list[dict], statements_per_request: float, concurrencies: list[int], hierarchy: bool = False
+) -> list[str]:
     def find(target: str, mode: str, c: int) -> dict | None:
         return next(
             (r for r in rows if (r["target"], r["mode"], r["concurrency"]) == (target, mode, c)), None
@@ -132,12 +136,13 @@ def verdicts(rows: list[dict], statements_per_request: float, concurrencies: lis
 
     lines = []
     mid, low, high = 16, min(concurrencies), max(concurrencies)
-    for mode, limit in TARGETS.items():
+    who = "worst-case key (every level limited)" if hierarchy else "gateway"
+    for mode, limit in (WORST_CASE_TARGETS if hierarchy else TARGETS).items():
         r = find("gateway", mode, mid)
         if r:
             ok = r["cpu_ms"] <= limit
             lines.append(
-                f"- gateway CPU per {mode.upper()} request at c={mid}: {r['cpu_ms']:.3f} ms "
+                f"- {who} CPU per {mode.upper()} request at c={mid}: {r['cpu_ms']:.3f} ms "
                 f"(target ≤ {limit:g} ms): **{'met' if ok else 'not met'}**"
             )
     for mode in ("json", "sse"):
@@ -271,7 +276,7 @@ def main() -> int:
     load_after = os.getloadavg()
 
     per_request = statements / gateway_requests
-    lines = verdicts(rows, per_request, concurrencies)
+    lines = verdicts(rows, per_request, concurrencies, hierarchy=args.hierarchy)
     if proof < 1:
         lines.append("- **the statement counter saw no query for /key/info: its 0 above proves nothing**")
     failures = sum(r["errors"] + r["non_2xx"] for r in rows)

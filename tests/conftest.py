@@ -143,6 +143,8 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         stages(app).proxy.upstream.clear()
         stages(app).keycache.close()
         stages(app).usage.sink.close()
+        if hasattr(stages(app).limits.limiter, "close"):  # Redis: its flusher and connections
+            stages(app).limits.limiter.close()
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].close()
         with app.app_context():

@@ -261,10 +261,11 @@ class RedisLimiter:
                 time.sleep(1.0)
 
     def close(self) -> None:
-        """Send what is pending and stop the flusher (shutdown, tests)."""
+        """Send what is pending, stop the flusher and close the connections (shutdown, tests)."""
         self._closed = True
         self._wake.set()
         self.flush()
+        self._script.close()
 
     def reset_budget(self, subject: str) -> None:
         self._r.set(f"gw:budget:{subject}", "0", ex=BUDGET_TTL)

@@ -32,6 +32,12 @@ class ScriptCall:
         # The parent's sockets: dropped, never shut down (its connections are still in use there).
         self._idle = []
 
+    def close(self) -> None:
+        """Close the kept connections (shutdown, tests); a later call opens new ones."""
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.disconnect()
+
     def __call__(self, *args: Any) -> Any:
         """EVALSHA with no keys (EVAL when Redis lost the script); one retry on a fresh
         connection when a kept one turns out dead (Redis restarted). Raises RedisError."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 # Up to 10 digits: 100 years in seconds (3,153,600,000) must be writable as `Ns`; MAX bounds the rest.
 _DURATION = re.compile(r"([0-9]{1,10})(s|m|h|d|w|mo)")
@@ -29,3 +29,13 @@ def parse_duration(text: object, *, allow_zero: bool = False) -> timedelta:
     if seconds > MAX.total_seconds():  # compared before timedelta(), which overflows past ~2.7M years
         raise DurationError(f"{text!r} is longer than 100 years")
     return timedelta(seconds=seconds)
+
+
+def next_reset(duration: object, now: datetime) -> datetime | None:
+    """When a budget period starting `now` ends; None for a stored `budget_duration` this parser
+    refuses (written by an older release, or by hand): the reset job skips that row, and says so,
+    rather than failing every other budget's reset."""
+    try:
+        return now + parse_duration(duration)
+    except DurationError:
+        return None

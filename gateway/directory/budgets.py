@@ -5,17 +5,20 @@ after the keys' own reset (keys/lifecycle.reset_budgets)."""
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 
 from ..audit import record as audit
 from ..clock import utcnow
-from ..durations import parse_duration
+from ..durations import next_reset
 from ..extensions import db
 from ..models import Customer, Organization, Team, TeamMembership, User
 from ..models import VerificationToken as Key
 from ..stages import stages
 from .common import key_tokens
 
+log = logging.getLogger(__name__)
 ACTOR = "system:reset_budgets"
 _LEVELS = (
     (User, "user", User.user_id),
@@ -40,6 +43,7 @@ def reset_level_budgets() -> int:
     subjects: list[str] = []
     stale: list[str] = []
     customers: list[str] = []
+    unreadable: list[str] = []
     for model, level, pk in _LEVELS:
         due = db.session.execute(
             sa.select(pk, model.budget_duration).where(
@@ -47,10 +51,14 @@ def reset_level_budgets() -> int:
             )
         ).all()
         for ident, duration in due:
+            until = next_reset(duration, now)
+            if until is None:
+                unreadable.append(f"{level} {ident!r} ({duration!r})")
+                continue
             db.session.execute(
                 sa.update(model)
                 .where(pk == ident)
-                .values(spend=0.0, budget_reset_at=now + parse_duration(duration))
+                .values(spend=0.0, budget_reset_at=until)
                 .execution_options(synchronize_session=False)
             )
             audit(ACTOR, "reset_budget", level, ident)
@@ -66,16 +74,22 @@ def reset_level_budgets() -> int:
         )
     ).all()
     for row_id, team_id, user_id, duration in due_members:
+        until = next_reset(duration, now)
+        if until is None:
+            unreadable.append(f"team member {team_id!r}/{user_id!r} ({duration!r})")
+            continue
         db.session.execute(
             sa.update(m)
             .where(m.id == row_id)
-            .values(spend=0.0, budget_reset_at=now + parse_duration(duration))
+            .values(spend=0.0, budget_reset_at=until)
             .execution_options(synchronize_session=False)
         )
         audit(ACTOR, "reset_budget", "team_member", f"{team_id}:{user_id}")
         subjects.append(f"member:{team_id}:{user_id}")
         stale += key_tokens(sa.and_(Key.team_id == team_id, Key.user_id == user_id))
     db.session.commit()
+    if unreadable:
+        log.warning("budgets not reset, their budget_duration cannot be read: %s", ", ".join(unreadable))
     s = stages()
     if stale:
         s.keycache.invalidate(stale)

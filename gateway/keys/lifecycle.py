@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..clock import utcnow
-from ..durations import parse_duration
+from ..durations import next_reset
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import DeprecatedToken, VerificationToken
@@ -115,20 +115,29 @@ def reset_budgets() -> str:
     now = utcnow()
     due = list(
         db.session.execute(
-            sa.select(VT.token, VT.budget_duration).where(
+            sa.select(VT.token, VT.budget_duration, VT.key_name).where(
                 VT.budget_duration.is_not(None), VT.budget_reset_at <= now
             )
         )
     )
-    for token, duration in due:
+    reset: list[str] = []
+    unreadable = 0
+    for token, duration, name in due:
+        until = next_reset(duration, now)
+        if until is None:  # one unreadable row must not stop every other key's reset
+            unreadable += 1
+            log.warning("key %s not reset: its budget_duration %r cannot be read", name, duration)
+            continue
         db.session.execute(
             sa.update(VT)
             .where(VT.token == token)
-            .values(spend=0.0, budget_reset_at=now + parse_duration(duration), version=VT.version + 1)
+            .values(spend=0.0, budget_reset_at=until, version=VT.version + 1)
         )
         service.audit("system:reset_budgets", "reset_budget", token)
-    service.commit(*[t for t, _ in due])
+        reset.append(token)
+    service.commit(*reset)
     limits = stages().limits
-    for token, _ in due:
+    for token in reset:
         limits.reset_budget(token)
-    return f"{len(due)} budget(s) reset"
+    skipped = f"; {unreadable} skipped (budget_duration unreadable)" if unreadable else ""
+    return f"{len(reset)} budget(s) reset{skipped}"

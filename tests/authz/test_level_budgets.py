@@ -241,3 +241,31 @@ def test_usage_daily_groups_by_team_user_organization_and_customer(bapp):
         assert mine[0]["cost"] > 0
     resp = client.get("/usage/daily", query_string={"group_by": "nope"}, headers=auth())
     assert resp.status_code == 400
+
+
+def test_an_unreadable_stored_budget_duration_skips_that_budget_only(bapp, caplog):
+    # A duration the parser refuses (written by hand, or by an older release) used to fail the
+    # whole sweep, so no budget anywhere was reset again.
+    client = bapp.test_client()
+    admin = Admin(client)
+    for team in ("t-bad", "t-good"):
+        admin.post("/team/new", {"team_id": team, "max_budget": 10.0, "budget_duration": "1d"})
+    bad_key, good_key = (admin.generate(max_budget=1.0, budget_duration="1d")["token"] for _ in range(2))
+    past = utcnow() - timedelta(seconds=1)
+    with bapp.app_context():
+        db.session.execute(text("UPDATE teams SET spend = 5, budget_reset_at = :t"), {"t": past})
+        db.session.execute(
+            text("UPDATE verification_tokens SET spend = 0.5, budget_reset_at = :t"), {"t": past}
+        )
+        db.session.execute(text("UPDATE teams SET budget_duration = 'monthly' WHERE team_id = 't-bad'"))
+        db.session.execute(text("UPDATE verification_tokens SET budget_duration = '30days' WHERE token = :k"),
+                           {"k": bad_key})  # fmt: skip
+        db.session.commit()
+        result = run("reset_budgets", locked=False)
+    assert result.startswith("1 budget(s) reset; 1 skipped (budget_duration unreadable)"), result
+    assert "1 user/team/member/organization/customer budget(s) reset" in result
+    assert spend_of(bapp, "teams", "team_id", "t-good") == 0.0
+    assert spend_of(bapp, "teams", "team_id", "t-bad") == 5.0
+    assert spend_of(bapp, "verification_tokens", "token", good_key) == 0.0
+    assert spend_of(bapp, "verification_tokens", "token", bad_key) == 0.5
+    assert "'monthly'" in caplog.text and "'30days'" in caplog.text

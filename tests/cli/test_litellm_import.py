@@ -452,3 +452,18 @@ def test_the_source_is_opened_read_only(litellm_url):
         source.close()
     with psycopg.connect(litellm_url) as conn:
         assert conn.execute('SELECT count(*) FROM "LiteLLM_VerificationToken"').fetchone() == (len(KEYS),)
+
+
+@pytest.mark.parametrize(
+    ("stored", "imported"),
+    [("monthly", "30d"), ("Daily", "24h"), ("weekly", "7d"), ("hourly", "1h"), ("3600", "3600s"),
+     ("1mo", "1mo"), ("30d", "30d"), ("30days", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_litellm_budget_durations_are_imported_in_a_form_the_reset_job_reads(stored, imported):
+    # LiteLLM reads its words and a bare number (seconds); a value neither side can read is
+    # imported as no duration, named in the report, instead of one the reset job cannot parse.
+    from gateway.compat.litellm_import import mapping
+
+    out = mapping.team_member("user", {}, {"budget_duration": stored})
+    assert out.values["budget_duration"] == imported
+    assert bool(out.conflicts) == (stored not in (None,) and imported is None)

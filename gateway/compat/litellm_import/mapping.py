@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...durations import DurationError, parse_duration
 from ...models.organizations import ORGANIZATION_ROLES
 from ...models.users import USER_ROLES
 from .source import utc
@@ -57,6 +58,28 @@ def _limit(out: Mapped, name: str, value: Any) -> int | None:
     return int(value)
 
 
+# LiteLLM reads these words as durations (its _BUDGET_DURATION_WORD_ALIASES), and a bare number as
+# seconds; the gateway's parser takes neither, so they are written in its form at the import.
+DURATION_WORDS = {"hourly": "1h", "daily": "24h", "weekly": "7d", "monthly": "30d"}
+
+
+def _duration(out: Mapped, value: Any) -> str | None:
+    """A budget_duration the gateway can parse, or None with a conflict: one stored value the reset
+    job could not read would otherwise never reset that budget."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    text = DURATION_WORDS.get(text.lower(), text + "s" if text.isascii() and text.isdigit() else text)
+    try:
+        parse_duration(text)
+    except DurationError:
+        out.conflicts.append(
+            f"budget_duration {value!r} is not a duration: imported without one (never reset)"
+        )
+        return None
+    return text
+
+
 def _budget(
     out: Mapped, budget: dict[str, Any] | None, own: dict[str, Any], kept: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -69,6 +92,8 @@ def _budget(
             value = _limit(out, name, value)
         elif name == "budget_reset_at":
             value = utc(value)
+        elif name == "budget_duration":
+            value = _duration(out, value)
         elif name == "model_max_budget":
             value = _obj(value)
         values[name] = value
@@ -109,7 +134,7 @@ def user(row: dict[str, Any]) -> Mapped:
         "models": list(row["models"] or []),
         "max_budget": row["max_budget"],
         "spend": row["spend"] or 0.0,
-        "budget_duration": row["budget_duration"],
+        "budget_duration": _duration(out, row["budget_duration"]),
         "budget_reset_at": utc(row["budget_reset_at"]),
         "tpm_limit": _limit(out, "tpm_limit", row["tpm_limit"]),
         "rpm_limit": _limit(out, "rpm_limit", row["rpm_limit"]),
@@ -145,7 +170,7 @@ def team(row: dict[str, Any], aliases: dict[int, Any]) -> Mapped:
         "max_budget": row["max_budget"],
         "soft_budget": row["soft_budget"],
         "spend": row["spend"] or 0.0,
-        "budget_duration": row["budget_duration"],
+        "budget_duration": _duration(out, row["budget_duration"]),
         "budget_reset_at": utc(row["budget_reset_at"]),
         "tpm_limit": _limit(out, "tpm_limit", row["tpm_limit"]),
         "rpm_limit": _limit(out, "rpm_limit", row["rpm_limit"]),

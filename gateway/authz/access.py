@@ -2,9 +2,9 @@
 
 Key `models` ∩ team `models` ∩ member `allowed_models` (∩ user `models` for a personal key) ∩
 organization `models` ∩ customer `models`. At each level `[]`, `*` or `all-proxy-models`
-means every model, `all-team-models` (on a key) means the team's; a name that is one of the
-deployments' `model_info.access_groups` grants that group's models (an access group no
-deployment carries grants nothing, unlike LiteLLM #26656). Key `aliases`, then the team's
+means every model, `all-team-models` (on a key) means the team's (none for a key with no team);
+a name that is one of the deployments' `model_info.access_groups` grants that group's models
+(an access group no deployment carries grants nothing, unlike LiteLLM #26656). Key `aliases`, then the team's
 `model_aliases`, resolve a requested name first; a level allows a request when it lists the
 requested name or the model it resolves to.
 """
@@ -68,7 +68,7 @@ class ModelAccess:
 
     def refusing(self, principal: Principal, model: str, resolved: str, customer: Scope | None) -> str | None:
         """The first level that does not allow the model (None: every level does)."""
-        allowed = self.expand(principal.models)
+        allowed = self._key_allows(principal)
         if allowed is not None and model not in allowed and resolved not in allowed:
             return "key"
         for scope in self._levels(principal, customer):
@@ -76,6 +76,14 @@ class ModelAccess:
             if allowed is not None and model not in allowed and resolved not in allowed:
                 return scope.level
         return None
+
+    def _key_allows(self, principal: Principal) -> frozenset[str] | None:
+        """The key level. `all-team-models` stands for the team's models, so on a key with no team
+        it allows nothing (LiteLLM reads it as every model there)."""
+        if principal.team_id is None and TEAM_MODELS in principal.models:
+            rest = tuple(m for m in principal.models if m != TEAM_MODELS)
+            return self.expand(rest) if rest else frozenset()
+        return self.expand(principal.models)
 
     @staticmethod
     def _levels(principal: Principal, customer: Scope | None) -> Iterable[Scope]:
@@ -95,6 +103,8 @@ class ModelAccess:
         if level == "key":
             shown = ", ".join(principal.models)
             message = f"This key may not use model {model!r}. Allowed: {shown}."
+            if principal.team_id is None and TEAM_MODELS in principal.models:
+                message += f" ({TEAM_MODELS} stands for a team's models, and this key has no team.)"
         else:
             message = f"The {LEVEL_NAMES.get(level, level)}'s models do not include {model!r}."
         raise PermissionDenied(message, param="model", reason="model_not_allowed")

@@ -64,6 +64,20 @@ def test_team_access_group_and_member_allowed_models_intersect(mclient):
     same(mclient, key, {"gpt-4o", "llama"})  # LiteLLM #41595: /models ignored allowed_models
 
 
+def test_all_team_models_follows_the_team_and_means_nothing_without_one(mclient):
+    admin = Admin(mclient)
+    key = hierarchy(admin, "m6", team={"models": ["gpt-mini"]}, key={"models": ["all-team-models"]})
+    same(mclient, key, {"gpt-mini"})
+    admin.post("/team/update", {"team_id": "team-m6", "models": ["gpt-mini", "llama"]})
+    same(mclient, key, {"gpt-mini", "llama"})  # the team's models now, not a copy made earlier
+    # No team: there are no team's models to mean (LiteLLM reads it as every model).
+    lone = admin.generate(models=["all-team-models"])["key"]
+    same(mclient, lone, set())
+    resp = mclient.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": []}, headers=auth(lone))
+    assert resp.status_code == 403 and "has no team" in resp.json["error"]["message"]
+    same(mclient, admin.generate(models=["all-team-models", "llama"])["key"], {"llama"})
+
+
 def test_organization_and_key_narrow_further(mclient):
     admin = Admin(mclient)
     key = hierarchy(admin, "m2", org={"models": ["claude", "gpt-mini"]}, team={"models": ["beta", "gpt-mini"]},

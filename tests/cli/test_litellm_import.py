@@ -222,7 +222,7 @@ def test_every_imported_key_answers_as_its_litellm_row_says(gapp, litellm_url):
     assert any("master key" in w for w in why) and any("UI session" in w for w in why)
     conflicts = " | ".join(c["detail"] for c in keys["conflict_rows"])
     assert "key_alias 'ann-key'" in conflicts and "plaintext" in conflicts and "ghost-owner" in conflicts
-    assert "tpm_limit 1000000000000" in conflicts and "`all-team-models` imported as team 't1'" in conflicts
+    assert "tpm_limit 1000000000000" in conflicts and "all-team-models" not in conflicts  # kept as is
     assert keys["fields_not_kept"] == {"model_spend": 1}  # the rest has a column or extra_settings
     users = report["tables"]["LiteLLM_UserTable"]
     assert users["fields_not_kept"]["password"] == 1 and users["fields_not_kept"]["organization_id"] == 1

@@ -109,17 +109,12 @@ def key(ctx: Context, row: dict[str, Any], report: TableReport) -> None:
 
 
 def _resolve_team_models(ctx: Context, v: dict[str, Any], m: mapping.Mapped) -> None:
-    """LiteLLM's `all-team-models` on a key: the gateway checks a key's own `models` only, so the
-    key gets its team's models as they are now (said in the report: a later change of the
-    team's models does not reach the key)."""
+    """LiteLLM's `all-team-models` on a key is kept as it is: the gateway reads it as the team's
+    models on every request, so the key follows later changes of them, as in LiteLLM. On a key
+    with no team it allows no model here (LiteLLM: every model), which the report says."""
     team = ctx.known.get(Team, v["team_id"]) if v["team_id"] else None
     if team is None:
         m.conflicts.append("`all-team-models` on a key without a team: kept as is (it allows no model)")
-        return
-    own = [x for x in v["models"] if x != ALL_TEAM_MODELS]
-    v["models"] = [] if not team.models else list(dict.fromkeys([*own, *team.models]))
-    shown = ", ".join(team.models) if team.models else "all models"
-    m.conflicts.append(f"`all-team-models` imported as team {team.team_id!r}'s models now ({shown})")
 
 
 def _duration(value: str | None) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from gateway.stages import stages
 from tests.authz.conftest import hierarchy
 from tests.keys.conftest import MODELS, Admin
-from tests.support.bus import wait_subscribed
+from tests.support.bus import settle, wait_subscribed
 from tests.support.redis_server import QUIET
 
 OFF_PATH = (*QUIET, "rpush")  # the usage sink's writer, off the request path
@@ -33,7 +33,7 @@ def test_a_warm_request_with_its_whole_hierarchy_makes_no_query_and_no_redis_rou
     key = hierarchy(admin, "warm", org={"models": ["gpt-4o"]}, team={"models": ["gpt-4o"]},
                     member={"allowed_models": ["gpt-4o"]})  # fmt: skip
     admin.post("/customer/new", {"user_id": "cust-warm", "models": ["gpt-4o"]})
-    wait_subscribed(app)
+    settle(app, own_redis.url)  # an invalidation delivered late would drop a record from L1
     assert customer_chat(client, key, "cust-warm").status_code == 200  # warms L1
     record = stages(app).keycache.lookup(__import__("gateway.values", fromlist=["x"]).hash_secret(key))
     assert {s.level for s in record.scopes} == {"user", "team", "member", "organization"}

@@ -16,7 +16,7 @@ from tests.auth.jwt.conftest import CHAT, MODELS, bearer
 from tests.auth.jwt.test_claims import make_team, model_ids, principal_for
 from tests.conftest import MASTER, auth
 from tests.keycache.conftest import Statements
-from tests.support.bus import wait_subscribed
+from tests.support.bus import settle, wait_subscribed
 from tests.support.idp import AUDIENCE
 from tests.support.redis_server import QUIET, RedisServer
 from tests.support.tcpproxy import TcpProxy
@@ -235,7 +235,7 @@ def test_a_known_jwt_caller_costs_no_query_warm_and_feels_a_change_at_once(jwt_a
     app = jwt_app({"team_id_jwt_field": "team_id"}, env={"REDIS_URL": own_redis.url})
     client = app.test_client()
     make_team(client, "warm", models=["gpt-4o"])
-    wait_subscribed(app)
+    settle(app, own_redis.url)  # the team's invalidation, delivered late, would drop it from L1
     token = idp.token(team_id="warm")
     assert chat(client, token).status_code == 200
     sql = Statements(app)

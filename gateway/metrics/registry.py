@@ -59,9 +59,9 @@ REDIS_ERRORS = Counter(
 # Buckets for time-to-response-head: a fast local model answers in ms, a large one in tens of s.
 UPSTREAM_LATENCY = Histogram(
     "gateway_upstream_latency_seconds",
-    "Time from sending a request upstream to its response head, by outcome "
-    "(ok: a response head, whatever its status; timeout; error).",
-    ["outcome"],
+    "Time from sending a request upstream to its response head, by model (the config's "
+    "model_name) and outcome (ok: a response head, whatever its status; timeout; error).",
+    ["model", "outcome"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
 

@@ -41,8 +41,9 @@ def forward(
             call = replace(call, headers={**call.headers, **dict(sent.headers)})
         try:
             resp = client.send(
-                call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen
-            )
+                call.url, call.body, call.headers, d.timeout, intent.stream, d.stream_timeout, chosen,
+                model=d.model_name,
+            )  # fmt: skip
         except (ConnectFailed, UpstreamError) as exc:
             if chosen:
                 # One answer for a refused address, a closed port, a silent or non-HTTP one: the

@@ -9,6 +9,7 @@ import ssl
 import time
 from collections import OrderedDict
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import UpstreamError, UpstreamTimeout
@@ -25,7 +26,14 @@ CONNECT_TIMEOUT = 10.0
 MAX_URLS = 1024  # parsed URLs kept; client-side api_base values make the set open-ended
 MAX_BODY = 64 * 1024 * 1024  # default cap of a body read whole (general_settings.max_response_size_mb)
 
-_OK, _TIMEOUT, _ERROR = (UPSTREAM_LATENCY.labels(o) for o in ("ok", "timeout", "error"))
+_latency: dict[tuple[str, str], Any] = {}  # (model, outcome) -> its histogram child: no lookup per call
+
+
+def _observe(model: str, outcome: str, seconds: float) -> None:
+    child = _latency.get((model, outcome))
+    if child is None:  # bounded: model names come from the config
+        child = _latency[(model, outcome)] = UPSTREAM_LATENCY.labels(model, outcome)
+    child.observe(seconds)
 
 
 class ConnectFailed(Exception):
@@ -84,6 +92,7 @@ class UpstreamClient:
         stream: bool,
         stream_timeout: float | None = None,
         client_chosen: bool = False,
+        model: str = "",
     ) -> UpstreamResponse:
         """POST `body`; ConnectFailed if nothing was sent, UpstreamError/UpstreamTimeout after.
 
@@ -92,7 +101,7 @@ class UpstreamClient:
         at most `stream_timeout`. A body read whole (not streamed, or an error) is at most
         `max_body` bytes. A `client_chosen` URL's host must pass the address policy (address.py,
         ConnectFailed if not) and the connection goes to the address checked. The time to the
-        response head is observed in gateway_upstream_latency_seconds."""
+        response head is observed in gateway_upstream_latency_seconds, labelled with `model`."""
         shown = url.split("?")[0]
         try:
             origin, target = self._parse(url)
@@ -114,26 +123,26 @@ class UpstreamClient:
             if not stream or resp.status >= 400:
                 resp.body()  # read the whole body now, within the deadline and the cap
         except ConnectFailed as exc:
-            (_TIMEOUT if exc.timed_out else _ERROR).observe(time.perf_counter() - start)
+            _observe(model, "timeout" if exc.timed_out else "error", time.perf_counter() - start)
             log.warning("upstream %s: %s", "connect timed out" if exc.timed_out else "unreachable", shown)
             raise
         except (TimeoutError, BodyReadTimeout):  # BodyReadTimeout: while reading the body whole
-            _TIMEOUT.observe(time.perf_counter() - start)
+            _observe(model, "timeout", time.perf_counter() - start)
             if gap < timeout and time.monotonic() < deadline - 0.05:
                 raise UpstreamTimeout(f"The upstream did not start the stream within {gap:g} s.") from None
             raise UpstreamTimeout(f"The upstream did not answer within {timeout:g} s.") from None
         except BodyTooLarge as exc:
-            _ERROR.observe(time.perf_counter() - start)
+            _observe(model, "error", time.perf_counter() - start)
             log.warning("upstream body over %d bytes: %s", exc.limit, shown)
             raise UpstreamError(
                 f"The upstream's answer is larger than the gateway accepts ({exc.limit / 1048576:g} MiB, "
                 "general_settings.max_response_size_mb)."
             ) from None
         except (OSError, Closed, ProtocolViolation, BodyError) as exc:
-            _ERROR.observe(time.perf_counter() - start)
+            _observe(model, "error", time.perf_counter() - start)
             log.warning("upstream failed: %s: %s", shown, type(exc).__name__)
             raise UpstreamError("The upstream connection failed before a response.") from None
-        _OK.observe(time.perf_counter() - start)
+        _observe(model, "ok", time.perf_counter() - start)
         return resp
 
     def _exchange(

@@ -111,23 +111,28 @@ def test_key_cache_answers_are_counted_by_layer(make_app, redis_url):
 def test_upstream_latency_is_the_time_to_the_response_head(make_app, upstream):
     client = make_app({"model_list": [model_entry("gpt-4o", upstream.base)]}).test_client()
     upstream.behaviour = Behaviour(delay=0.3)
-    ok = {"outcome": "ok"}
+    ok = {"model": "gpt-4o", "outcome": "ok"}
     count0 = sample(client, "gateway_upstream_latency_seconds_count", ok)
     sum0 = sample(client, "gateway_upstream_latency_seconds_sum", ok)
-    fast0 = sample(client, "gateway_upstream_latency_seconds_bucket", {"outcome": "ok", "le": "0.25"})
+    fast0 = sample(client, "gateway_upstream_latency_seconds_bucket", {**ok, "le": "0.25"})
     assert chat(client, MASTER).status_code == 200
     assert sample(client, "gateway_upstream_latency_seconds_count", ok) == count0 + 1
     assert 0.3 <= sample(client, "gateway_upstream_latency_seconds_sum", ok) - sum0 < 2.0
-    assert sample(client, "gateway_upstream_latency_seconds_bucket", {"outcome": "ok", "le": "0.25"}) == fast0
+    assert sample(client, "gateway_upstream_latency_seconds_bucket", {**ok, "le": "0.25"}) == fast0
 
 
 def test_upstream_timeouts_are_observed_as_such(make_app, upstream):
     entry = model_entry("gpt-4o", upstream.base, timeout=0.2)
     client = make_app({"model_list": [entry]}).test_client()
     upstream.behaviour = Behaviour(delay=1.0)
-    before = sample(client, "gateway_upstream_latency_seconds_count", {"outcome": "timeout"})
+    before = sample(
+        client, "gateway_upstream_latency_seconds_count", {"model": "gpt-4o", "outcome": "timeout"}
+    )
     assert chat(client, MASTER).status_code == 504
-    assert sample(client, "gateway_upstream_latency_seconds_count", {"outcome": "timeout"}) == before + 1
+    assert (
+        sample(client, "gateway_upstream_latency_seconds_count", {"model": "gpt-4o", "outcome": "timeout"})
+        == before + 1
+    )
 
 
 def test_job_runs_without_redis_are_kept_in_process(mclient):

@@ -1,5 +1,5 @@
-"""The customers page: list, search; new, block/unblock, delete, through the customer service
-behind `/customer/*` after the route table's check."""
+"""The customers pages: list, search, one customer; new, edit, block/unblock, delete, through
+the customer service behind `/customer/*` after the route table's check."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from flask import Response, render_template, request
 from ..admin import actor
 from ..directory import customers
 from . import bp
-from .acting import PAGE_SIZE, acting, field, write
+from .acting import PAGE_SIZE, acting, edit, field, write
 from .forms import form_body, page_arg, text_arg
 
 CUSTOMER_FIELDS = {
     "text": ("user_id", "alias", "default_model", "budget_duration"),
+    "lists": ("models",),
+    "ints": ("rpm_limit", "tpm_limit"),
+    "floats": ("max_budget",),
+}
+
+CUSTOMER_EDIT = {
+    "text": ("alias", "default_model", "budget_duration"),
     "lists": ("models",),
     "ints": ("rpm_limit", "tpm_limit"),
     "floats": ("max_budget",),
@@ -68,4 +75,23 @@ def customer_delete() -> Response:
         lambda p: customers.delete({"user_ids": [field("user_id")]}, actor(p)),
         "ui.customers_page",
         "Customer deleted.",
+    )
+
+
+@bp.get("/customers/<user_id>")
+def customer_page(user_id: str) -> str:
+    acting("/customer/info")
+    return render_template("customer.html", c=customers.info(user_id), done=request.args.get("done"))
+
+
+@bp.post("/customers/update")
+def customer_update() -> Response:
+    user_id = field("user_id")
+    return edit(
+        "/customer/update",
+        CUSTOMER_EDIT,
+        lambda p: customers.info(user_id),
+        lambda p, body: customers.update({"user_id": user_id, **body}, actor(p)),
+        "ui.customer_page",
+        user_id=user_id,
     )

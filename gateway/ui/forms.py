@@ -4,7 +4,7 @@ commas, numbers and JSON objects typed; the services' own models then check ever
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import request
@@ -50,6 +50,12 @@ def form_body(
                 raise BadRequest(f"`{name}` must be a JSON object.", param=name)
             body[name] = value
     return body
+
+
+def changed(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a pre-filled edit form that differ from the object's current values: a
+    value left as it was shown is not sent, so the service (and the audit log) sees only edits."""
+    return {name: value for name, value in body.items() if value != current.get(name)}
 
 
 def page_arg(name: str = "page", default: int = 1, high: int = 1_000_000) -> int:

@@ -1,5 +1,6 @@
-"""The organizations pages: list, one organization's teams and members; new, delete, add/remove
-a member, through the organization service behind `/organization/*` after the route table's check."""
+"""The organizations pages: list, one organization's teams and members; new, edit, delete,
+add/remove a member, through the organization service behind `/organization/*` after the route
+table's check."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from flask import Response, render_template, request
 from ..admin import actor
 from ..directory import organizations
 from . import bp
-from .acting import PAGE_SIZE, acting, field, write
+from .acting import PAGE_SIZE, acting, edit, field, write
 from .forms import form_body, page_arg, text_arg
 
 ORG_FIELDS = {
     "text": ("organization_id", "organization_alias", "budget_duration"),
+    "lists": ("models",),
+    "ints": ("rpm_limit", "tpm_limit"),
+    "floats": ("max_budget",),
+}
+
+ORG_EDIT = {
+    "text": ("organization_alias", "budget_duration"),
     "lists": ("models",),
     "ints": ("rpm_limit", "tpm_limit"),
     "floats": ("max_budget",),
@@ -82,4 +90,17 @@ def org_delete() -> Response:
         lambda p: organizations.delete({"organization_ids": [field("organization_id")]}, p, actor(p)),
         "ui.orgs_page",
         "Organization deleted.",
+    )
+
+
+@bp.post("/organizations/update")
+def org_update() -> Response:
+    oid = field("organization_id")
+    return edit(
+        "/organization/update",
+        ORG_EDIT,
+        lambda p: organizations.info(oid, p),
+        lambda p, body: organizations.update({"organization_id": oid, **body}, p, actor(p)),
+        "ui.org_page",
+        organization_id=oid,
     )

@@ -1,14 +1,18 @@
-"""The teams pages: list, one team and its members; new, block/unblock, delete, add/remove a
-member, each through the team service behind `/team/*` after the route table's check."""
+"""The teams pages: list, one team and its members; new, edit, block/unblock, delete,
+add/edit/remove a member, each through the team service behind `/team/*` after the route
+table's check."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Response, render_template, request
 
 from ..admin import actor
 from ..directory import access, teams
+from ..values import Principal
 from . import bp
-from .acting import PAGE_SIZE, acting, field, write
+from .acting import PAGE_SIZE, acting, edit, field, write
 from .forms import form_body, page_arg, text_arg
 
 TEAM_FIELDS = {
@@ -16,6 +20,20 @@ TEAM_FIELDS = {
     "lists": ("models",),
     "ints": ("rpm_limit", "tpm_limit", "max_parallel_requests"),
     "floats": ("max_budget",),
+}
+
+# What the team page's edit forms set (/team/update, /team/member_update), pre-filled.
+TEAM_EDIT = {
+    "text": ("team_alias", "budget_duration"),
+    "lists": ("models",),
+    "ints": ("rpm_limit", "tpm_limit", "max_parallel_requests"),
+    "floats": ("max_budget", "soft_budget"),
+}
+MEMBER_EDIT = {
+    "text": ("role",),
+    "lists": ("allowed_models",),
+    "ints": ("rpm_limit", "tpm_limit"),
+    "floats": ("max_budget_in_team",),
 }
 
 
@@ -103,3 +121,36 @@ def team_member_delete() -> Response:
         "Member removed.",
         team_id=team_id,
     )
+
+
+@bp.post("/teams/update")
+def team_update() -> Response:
+    team_id = field("team_id")
+    return edit(
+        "/team/update",
+        TEAM_EDIT,
+        lambda p: teams.info(team_id, p)["team_info"],
+        lambda p, body: teams.update({"team_id": team_id, **body}, p, actor(p)),
+        "ui.team_page",
+        team_id=team_id,
+    )
+
+
+@bp.post("/teams/member_update")
+def team_member_update() -> Response:
+    team_id, user_id = field("team_id"), field("user_id")
+    return edit(
+        "/team/member_update",
+        MEMBER_EDIT,
+        lambda p: _membership(team_id, user_id, p),
+        lambda p, body: teams.member_update({"team_id": team_id, "user_id": user_id, **body}, p, actor(p)),
+        "ui.team_page",
+        team_id=team_id,
+    )
+
+
+def _membership(team_id: str, user_id: str, principal: Principal) -> dict[str, Any]:
+    """The member's settings as /team/info shows them (none when it is not a member: the
+    service then answers its own 404)."""
+    found = teams.info(team_id, principal)["team_memberships"]
+    return next((m for m in found if m["user_id"] == user_id), {})

@@ -264,13 +264,35 @@ def info(key_or_hash: str) -> dict[str, Any]:
     return {"key": row.token, "info": key_view(row)}
 
 
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\\` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def list_keys(
-    page: int, size: int, user_id: str | None, team_id: str | None, key_alias: str | None, full: bool
+    page: int,
+    size: int,
+    user_id: str | None,
+    team_id: str | None,
+    key_alias: str | None,
+    full: bool,
+    search: str | None = None,
 ) -> dict[str, Any]:
+    """`key_alias` is /key/list's exact match; `search` (the UI's box, not an API parameter)
+    matches part of the alias or of the key name (`sk-...abcd`), case-insensitively, in SQL."""
     query = sa.select(VerificationToken)
     for column, value in (("user_id", user_id), ("team_id", team_id), ("key_alias", key_alias)):
         if value is not None:
             query = query.where(getattr(VerificationToken, column) == value)
+    if search:
+        pattern = _contains(search)
+        query = query.where(
+            sa.or_(
+                VerificationToken.key_alias.ilike(pattern, escape="\\"),
+                VerificationToken.key_name.ilike(pattern, escape="\\"),
+            )
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
         query.order_by(VerificationToken.created_at.desc(), VerificationToken.token)

@@ -1,6 +1,7 @@
-"""The keys page: list (search by alias, user, team; paging), generate (the key shown once),
-update, block/unblock, regenerate with a grace period, delete. Each form goes through the same
-route check, ownership check (directory/key_access.py) and key service as `/key/*`."""
+"""The keys page: list (search by part of the alias or key name, user, team; paging), generate
+(the key shown once), update, block/unblock, regenerate with a grace period, delete. Each form
+goes through the same route check, ownership check (directory/key_access.py) and key service as
+`/key/*`."""
 
 from __future__ import annotations
 
@@ -49,20 +50,20 @@ def keys_page() -> str:
     principal = require_login()
     require(principal, "/key/list")
     page = page_arg()
-    alias, user_id, team_id = text_arg("key_alias"), text_arg("user_id"), text_arg("team_id")
+    search, user_id, team_id = text_arg("search"), text_arg("user_id"), text_arg("team_id")
     # /key/list's rule: every key for admins and viewers; else one's own, or a team's one manages.
     if not access.reads_all(principal) and not (team_id and access.manages_team(principal, team_id)):
         if user_id not in (None, principal.user_id):
             raise access.denied("user", user_id)
         user_id = principal.user_id
     listing = service.list_keys(
-        page=page, size=PAGE_SIZE, user_id=user_id, team_id=team_id, key_alias=alias, full=True
+        page=page, size=PAGE_SIZE, user_id=user_id, team_id=team_id, key_alias=None, full=True, search=search
     )
     return render_template(
         "keys.html",
         listing=listing,
         page=page,
-        search={k: v for k, v in (("key_alias", alias), ("user_id", user_id), ("team_id", team_id)) if v},
+        search={k: v for k, v in (("search", search), ("user_id", user_id), ("team_id", team_id)) if v},
         done=request.args.get("done"),
     )
 

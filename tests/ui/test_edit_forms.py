@@ -223,3 +223,29 @@ def test_a_team_admin_edits_its_members_but_not_the_team_budget(admin: Browser):
     refused = admin.post("/ui/teams/update", {"team_id": "t-e", "max_budget": "99"}, page="/ui/teams/t-e")
     assert refused.status_code == 403 and 'id="error"' in refused.text
     assert _team(admin.client)["team_info"]["max_budget"] == 10.0
+
+
+@pytest.mark.parametrize(
+    ("form", "path", "body", "name"),
+    [
+        (FORMS[0], "/team/update", {"team_id": "t-e", "max_budget": None}, "max_budget"),
+        (
+            FORMS[1],
+            "/team/member_update",
+            {"team_id": "t-e", "user_id": "u-e", "max_budget_in_team": None},
+            "max_budget_in_team",
+        ),
+        (FORMS[2], "/organization/update", {"organization_id": "org-e", "max_budget": None}, "max_budget"),
+        (FORMS[3], "/customer/update", {"user_id": "c-e", "rpm_limit": None}, "rpm_limit"),
+    ],
+    ids=IDS,
+)
+def test_a_value_the_form_cannot_clear_is_cleared_by_the_api_with_null(
+    admin: Browser, form, path, body, name
+):
+    """docs/ui.md's way to clear a setting (an emptied input means "unchanged")."""
+    assert form.read(admin.client)[name] is not None
+    emptied = admin.post(form.action, {**form.ident, name: ""}, page=form.page)
+    assert "Nothing+changed" in emptied.headers["Location"] and form.read(admin.client)[name] is not None
+    _api(admin.client, path, body)
+    assert form.read(admin.client)[name] is None

@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 import redis
-from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
+from redis.exceptions import ConnectionError, NoScriptError
 
 from .. import forks
 
@@ -40,18 +40,22 @@ class ScriptCall:
 
     def __call__(self, *args: Any) -> Any:
         """EVALSHA with no keys (EVAL when Redis lost the script); one retry on a fresh
-        connection when a kept one turns out dead (Redis restarted). Raises RedisError."""
-        reused = bool(self._idle)
+        connection when a kept one turns out closed (Redis restarted: the call never ran). Not
+        after a timeout: the script may have run, and what it carried (settlements) would be
+        applied twice. Raises RedisError."""
         try:
-            return self._once(args)
-        except (ConnectionError, TimeoutError):
+            conn, reused = self._idle.pop(), True
+        except IndexError:
+            conn, reused = self._pool.make_connection(), False
+        try:
+            return self._once(conn, args)
+        except ConnectionError:
             if not reused:
                 raise
-            self._idle = []  # after a restart every kept connection is dead
-            return self._once(args)
+            self._idle = []  # after a restart every kept connection is closed too
+            return self._once(self._pool.make_connection(), args)
 
-    def _once(self, args: tuple[Any, ...]) -> Any:
-        conn = self._idle.pop() if self._idle else self._pool.make_connection()
+    def _once(self, conn: Any, args: tuple[Any, ...]) -> Any:
         try:
             try:
                 conn.send_command("EVALSHA", self._sha, 0, *args)

@@ -114,7 +114,9 @@ class Admission:
         admitter, self._admitter = self._admitter, None
         if admitter is not None:
             used = event.prompt_tokens + event.completion_tokens
-            admitter.settle(self._items, self._request_id, self._at, self._estimate, used, event.cost)
+            # Never a Redis call here: the Redis limiter queues it for the next admission (or its
+            # flusher, which keeps its own record of Redis failures), the local one applies it.
+            admitter.limiter.settle(self._items, self._request_id, self._at, self._estimate, used, event.cost)
 
 
 class _Unlimited:
@@ -199,15 +201,6 @@ class Admitter:
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
         return Admission(self, items, request_id, estimate)
-
-    def settle(
-        self, items: list[Item], request_id: str, at: int, estimate: int, tokens: int, cost: float
-    ) -> None:
-        try:
-            self.limiter.settle(items, request_id, at, estimate, tokens, cost)
-        except redis.RedisError as exc:
-            # Never raised here: the lease expires on its own; the budget catches up at the flush.
-            self.failures.failed(exc, "settle", skip=True)
 
     def reset_budget(self, subject: str) -> None:
         """The budget job reset this level's spend (a key's hash, `team:<id>`...): its live

@@ -82,7 +82,7 @@ def deliver_due(url: str | None, secret: str | None) -> str:
     if url is None:
         return "alerting: webhook not configured"
     row = db.session.get(GatewayMeta, CURSOR)
-    cursor = int(row.value) if row is not None else None
+    cursor = start = int(row.value) if row is not None else None
     sent = 0
     try:
         while events := _due(cursor):
@@ -93,7 +93,7 @@ def deliver_due(url: str | None, secret: str | None) -> str:
     except DeliveryFailed as exc:
         raise RuntimeError(f"alert webhook failed ({exc}); {sent} sent, the rest on the next run") from None
     finally:
-        if cursor is not None:
+        if cursor != start:  # moved: kept even when a later delivery failed
             db.session.merge(GatewayMeta(name=CURSOR, value=str(cursor), updated_at=utcnow()))
             db.session.commit()
     return f"{sent} alert(s) sent"
